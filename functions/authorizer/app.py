@@ -1,0 +1,58 @@
+"""REQUEST authorizer: a Bearer API key or managed-user access token → an IAM policy for the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes import event_source
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerRequestEvent,
+    APIGatewayAuthorizerResponse,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from reassign_core import runtime
+from reassign_core.credentials import Grant, Verdict, resolve_credentials
+
+logger = Logger()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_source(data_class=APIGatewayAuthorizerRequestEvent)
+def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict[str, Any]:
+    outcome = resolve_credentials(event.headers.get("authorization"), runtime.credential_store())
+    if not isinstance(outcome, Grant):
+        if outcome is Verdict.FORBIDDEN:
+            logger.info("Credentials valid but lack BOOKING_WRITE")
+            return _policy(event, principal_id="forbidden", context={}, allow=False)
+        logger.info("Credentials rejected", extra={"reason": outcome.value})
+        # API Gateway answers 401 (UNAUTHORIZED) exactly when the authorizer raises "Unauthorized".
+        raise Exception("Unauthorized")  # noqa: TRY002
+    logger.append_keys(user_id=outcome.user_id, auth_method=outcome.method)
+    return _policy(
+        event,
+        principal_id=str(outcome.user_id),
+        context={"userId": str(outcome.user_id), "authMethod": outcome.method, "clientId": outcome.client_id or ""},
+        allow=True,
+    )
+
+
+def _policy(
+    event: APIGatewayAuthorizerRequestEvent, principal_id: str, context: dict[str, str], allow: bool
+) -> dict[str, Any]:
+    arn = event.parsed_arn
+    policy = APIGatewayAuthorizerResponse(
+        principal_id=principal_id,
+        region=arn.region,
+        aws_account_id=arn.aws_account_id,
+        api_id=arn.api_id,
+        stage=arn.stage,
+        context=context,
+    )
+    # The result is cached per token for every route, so the policy must speak for all of them.
+    if allow:
+        policy.allow_all_routes()
+    else:
+        policy.deny_all_routes()
+    return policy.asdict()

@@ -1,0 +1,99 @@
+"""Is a host free for a booking's time? Pure functions of schedules and calendar days."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from reassign_core.models import BUSY_STATUSES, CalendarDay, Interval, Schedule, TimeRange
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _weekday(day: date) -> int:
+    """0 = Sunday … 6 = Saturday, as schedules count."""
+    return (day.weekday() + 1) % 7
+
+
+def _local_instant(day: date, moment: time | None, zone: ZoneInfo) -> datetime:
+    if moment is None:  # 24:00 is the next day's midnight
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)
+
+
+def _ranges_on(schedule: Schedule, day: date) -> tuple[TimeRange, ...]:
+    """A date override replaces that date's weekly hours; an empty override means off all day."""
+    if day in schedule.overrides:
+        return tuple(r for r in schedule.overrides[day] if r.start != r.end)
+    weekday = _weekday(day)
+    return tuple(w.hours for w in schedule.weekly if weekday in w.days)
+
+
+def _merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Touching ranges merge, so a booking across midnight fits 22:00-24:00 + 00:00-02:00."""
+    merged: list[Interval] = []
+    for current in sorted(intervals, key=lambda i: i.start):
+        if merged and current.start <= merged[-1].end:
+            if current.end > merged[-1].end:
+                merged[-1] = Interval(merged[-1].start, current.end)
+        else:
+            merged.append(current)
+    return merged
+
+
+def open_intervals(schedule: Schedule, start: datetime, end: datetime) -> list[Interval]:
+    """The schedule's available time around [start, end), as UTC intervals (DST-correct)."""
+    zone = _zone(schedule.time_zone)
+    first = start.astimezone(zone).date() - timedelta(days=1)
+    last = end.astimezone(zone).date()
+    intervals = []
+    day = first
+    while day <= last:
+        for hours in _ranges_on(schedule, day):
+            opening = Interval(_local_instant(day, hours.start, zone), _local_instant(day, hours.end, zone))
+            if opening.start < opening.end:
+                intervals.append(opening)
+        day += timedelta(days=1)
+    return _merge(intervals)
+
+
+def within_schedule(schedule: Schedule | None, start: datetime, end: datetime) -> bool:
+    if schedule is None:
+        return False
+    return any(o.start <= start and end <= o.end for o in open_intervals(schedule, start, end))
+
+
+def is_out_of_office(days: Iterable[CalendarDay], start: datetime, end: datetime) -> bool:
+    wanted = Interval(start, end)
+    return any(ooo.overlaps(wanted) for day in days for ooo in day.out_of_office)
+
+
+def has_conflict(days: Iterable[CalendarDay], booking_uid: str, busy_window: Interval) -> bool:
+    """Another ACCEPTED/PENDING booking of the host overlaps the buffered window."""
+    return any(
+        uid != booking_uid and entry.status in BUSY_STATUSES and busy_window.overlaps(Interval(entry.start, entry.end))
+        for day in days
+        for uid, entry in day.busy.items()
+    )
+
+
+def is_available(
+    schedule: Schedule | None,
+    days: Iterable[CalendarDay],
+    booking_uid: str,
+    start: datetime,
+    end: datetime,
+    before_buffer: timedelta,
+    after_buffer: timedelta,
+) -> bool:
+    days = tuple(days)
+    return (
+        within_schedule(schedule, start, end)
+        and not is_out_of_office(days, start, end)
+        and not has_conflict(days, booking_uid, Interval(start - before_buffer, end + after_buffer))
+    )

@@ -1,0 +1,78 @@
+"""Bearer credentials → the user they act for. Secrets are hashed at once and never logged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from reassign_core import keys
+from reassign_core.timeutil import parse_iso, utc_now
+
+API_KEY_PREFIX = "cal_"
+REQUIRED_PERMISSION = "BOOKING_WRITE"
+MAX_TOKEN_LENGTH = 1024
+
+
+class Verdict(StrEnum):
+    MALFORMED = "malformed"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    FORBIDDEN = "forbidden"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    user_id: int
+    method: str  # "apiKey" or "accessToken"
+    client_id: str | None
+
+
+class CredentialLookup(Protocol):
+    def get(self, key: dict[str, str]) -> dict[str, Any] | None: ...
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    if not token.isascii() or not token.isprintable() or " " in token:
+        return None
+    return token
+
+
+def _lapsed(record: dict[str, Any]) -> Verdict | None:
+    if record.get("revokedAt"):
+        return Verdict.REVOKED
+    expires = record.get("expiresAt")
+    if expires and parse_iso(expires) <= utc_now():
+        return Verdict.EXPIRED
+    return None
+
+
+def resolve_credentials(authorization: str | None, store: CredentialLookup) -> Grant | Verdict:
+    token = bearer_token(authorization)
+    if token is None:
+        return Verdict.MALFORMED
+    digest = keys.credential_hash(token)
+    if token.startswith(API_KEY_PREFIX):
+        record = store.get(keys.api_key(digest))
+        if record is None:
+            return Verdict.UNKNOWN
+        return _lapsed(record) or Grant(record["userId"], "apiKey", None)
+
+    record = store.get(keys.access_token(digest))
+    if record is None:
+        return Verdict.UNKNOWN
+    if lapsed := _lapsed(record):
+        return lapsed
+    client = store.get(keys.oauth_client(record["clientId"]))
+    if client is None:
+        return Verdict.UNKNOWN
+    if REQUIRED_PERMISSION not in client.get("permissions", []):
+        return Verdict.FORBIDDEN
+    return Grant(record["userId"], "accessToken", record["clientId"])

@@ -1,0 +1,55 @@
+"""At most once per (Idempotency-Key, caller), on Powertools' idempotency utility (SPEC §6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from reassign_core.errors import IdempotencyInFlight, IdempotencyKeyReused
+from reassign_core.service import ReassignRequest
+
+RESPONSE_TTL_SECONDS = 24 * 60 * 60
+
+Execute = Callable[[ReassignRequest], dict[str, Any]]
+
+
+class IdempotentRunner:
+    """Runs a request at most once per key and caller; replays return the first success body.
+
+    Only successes are stored: an error leaves no record, so a retry runs again (and, the state
+    being unchanged, answers the same error).
+    """
+
+    def __init__(self, table_name: str, client: Any) -> None:
+        self.config = IdempotencyConfig(
+            event_key_jmespath="[idempotencyKey, request.actor_id]",
+            payload_validation_jmespath="request",
+            expires_after_seconds=RESPONSE_TTL_SECONDS,
+            raise_on_no_idempotency_key=True,
+        )
+        self._persistence = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
+
+    def run(self, execute: Execute, request: ReassignRequest, idempotency_key: str) -> dict[str, Any]:
+        @idempotent_function(
+            data_keyword_argument="call", persistence_store=self._persistence, config=self.config
+        )
+        def once(call: dict[str, Any]) -> dict[str, Any]:
+            return execute(ReassignRequest(**call["request"]))
+
+        try:
+            return once(call={"idempotencyKey": idempotency_key, "request": asdict(request)})
+        except IdempotencyAlreadyInProgressError as error:
+            raise IdempotencyInFlight from error
+        except IdempotencyValidationError as error:
+            raise IdempotencyKeyReused from error

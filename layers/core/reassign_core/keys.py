@@ -1,0 +1,112 @@
+"""The key scheme of the data table: every partition and sort key the service and loader use.
+
+One place so the repository, the loader and the tests can never disagree on where an item lives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta
+
+from reassign_core.timeutil import iso
+
+Key = dict[str, str]
+
+
+def _key(pk: str, sk: str) -> Key:
+    return {"PK": pk, "SK": sk}
+
+
+def booking(uid: str) -> Key:
+    return _key(f"BOOKING#{uid}", "BOOKING")
+
+
+def audit(uid: str, at: datetime, event_id: str) -> Key:
+    return _key(f"BOOKING#{uid}", f"AUDIT#{iso(at)}#{event_id}")
+
+
+def user_partition(user_id: int) -> str:
+    return f"USER#{user_id}"
+
+
+def user_profile(user_id: int) -> Key:
+    return _key(user_partition(user_id), "PROFILE")
+
+
+def membership(user_id: int, team_id: int) -> Key:
+    """Stored under the user, so one Query returns a caller's profile and every team role."""
+    return _key(user_partition(user_id), f"MEMBER#{team_id:012d}")
+
+
+def team(team_id: int) -> Key:
+    return _key(f"TEAM#{team_id}", "TEAM")
+
+
+def schedule(schedule_id: int) -> Key:
+    return _key(f"SCHEDULE#{schedule_id}", "SCHEDULE")
+
+
+def event_type_partition(event_type_id: int) -> str:
+    return f"EVENTTYPE#{event_type_id}"
+
+
+def event_type(event_type_id: int) -> Key:
+    return _key(event_type_partition(event_type_id), "META")
+
+
+def event_type_host(event_type_id: int, position: int) -> Key:
+    """Hosts sort by their position in the event type, which is the selection's tie-break order."""
+    return _key(event_type_partition(event_type_id), f"HOST#{position:06d}")
+
+
+def calendar_day(user_id: int, day: date) -> Key:
+    """A host's busy and out-of-office intervals touching one UTC day, with a version."""
+    return _key(f"CAL#{user_id}", f"DAY#{day.isoformat()}")
+
+
+def host_stats_partition(event_type_id: int, user_id: int) -> str:
+    return f"ETHOST#{event_type_id}#{user_id}"
+
+
+def host_stats(event_type_id: int, user_id: int) -> Key:
+    """Last-booked time of a round-robin host for one event type."""
+    return _key(host_stats_partition(event_type_id, user_id), "STATS")
+
+
+def host_timeline_entry(event_type_id: int, user_id: int, created_at: datetime, uid: str) -> Key:
+    """One ACCEPTED booking of the host, sorted by creation: the latest is one Limit-1 Query away."""
+    return _key(host_stats_partition(event_type_id, user_id), f"BOOKED#{iso(created_at)}#{uid}")
+
+
+TIMELINE_PREFIX = "BOOKED#"
+
+
+def host_counter(event_type_id: int, user_id: int, interval_id: str) -> Key:
+    """ACCEPTED bookings of the host in one weighting interval (see domain.intervals)."""
+    return _key(host_stats_partition(event_type_id, user_id), f"COUNT#{interval_id}")
+
+
+def credential_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def api_key(secret_hash: str) -> dict[str, str]:
+    return {"PK": f"APIKEY#{secret_hash}"}
+
+
+def access_token(secret_hash: str) -> dict[str, str]:
+    return {"PK": f"TOKEN#{secret_hash}"}
+
+
+def oauth_client(client_id: str) -> dict[str, str]:
+    return {"PK": f"CLIENT#{client_id}"}
+
+
+def utc_days(start: datetime, end: datetime) -> list[date]:
+    """UTC days the half-open interval [start, end) touches."""
+    last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
+    days, day = [], start.date()
+    while day <= last:
+        days.append(day)
+        day += timedelta(days=1)
+    return days

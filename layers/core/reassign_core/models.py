@@ -1,0 +1,185 @@
+"""Plain domain models: what the decision reads and what it writes. No I/O, no validation magic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+
+
+class BookingStatus(StrEnum):
+    ACCEPTED = "ACCEPTED"
+    PENDING = "PENDING"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+
+
+# Bookings that hold a host's time (and so can conflict with another booking).
+BUSY_STATUSES = frozenset({BookingStatus.ACCEPTED, BookingStatus.PENDING})
+
+
+class SchedulingType(StrEnum):
+    ROUND_ROBIN = "ROUND_ROBIN"
+    COLLECTIVE = "COLLECTIVE"
+    MANAGED = "MANAGED"
+
+
+class ResetInterval(StrEnum):
+    MONTH = "MONTH"
+    DAY = "DAY"
+
+
+class TimestampBasis(StrEnum):
+    CREATED_AT = "CREATED_AT"
+    START_TIME = "START_TIME"
+
+
+class ReassignType(StrEnum):
+    AUTO = "auto"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    name: str
+    email: str
+    time_zone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    uid: str
+    event_type_id: int | None
+    organizer_id: int
+    title: str
+    start: datetime
+    end: datetime
+    status: BookingStatus
+    created_at: datetime
+    attendees: tuple[Attendee, ...]
+    responses_name: str | None
+    version: int
+
+    def has_attendee(self, email: str) -> bool:
+        wanted = email.casefold()
+        return any(a.email.casefold() == wanted for a in self.attendees)
+
+
+@dataclass(frozen=True, slots=True)
+class UserProfile:
+    id: int
+    name: str
+    email: str
+    time_zone: str
+    default_schedule_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The user behind the credentials, with the roles that can grant permission."""
+
+    user_id: int
+    is_system_admin: bool
+    team_roles: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Host:
+    """An event type's host, carrying the host user's profile (denormalized by the loader)."""
+
+    user: UserProfile
+    is_fixed: bool
+    priority: int
+    weight: int
+    schedule_id: int | None
+    position: int
+
+    @property
+    def user_id(self) -> int:
+        return self.user.id
+
+
+@dataclass(frozen=True, slots=True)
+class EventType:
+    id: int
+    title: str
+    team_id: int | None
+    organization_id: int | None
+    owner_id: int | None
+    scheduling_type: SchedulingType | None
+    schedule_id: int | None
+    event_name: str | None
+    before_buffer_minutes: int
+    after_buffer_minutes: int
+    weights_enabled: bool
+    reset_interval: ResetInterval
+    timestamp_basis: TimestampBasis
+    hosts: tuple[Host, ...]
+
+    @property
+    def round_robin_hosts(self) -> tuple[Host, ...]:
+        return tuple(h for h in self.hosts if not h.is_fixed)
+
+    def host(self, user_id: int) -> Host | None:
+        return next((h for h in self.hosts if h.user_id == user_id), None)
+
+    def host_by_email(self, email: str) -> Host | None:
+        wanted = email.casefold()
+        return next((h for h in self.hosts if h.user.email.casefold() == wanted), None)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeRange:
+    """A time-of-day range; `end` of None means 24:00."""
+
+    start: time
+    end: time | None
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyRange:
+    days: frozenset[int]  # 0 = Sunday … 6 = Saturday
+    hours: TimeRange
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    id: int
+    time_zone: str
+    weekly: tuple[WeeklyRange, ...]
+    overrides: dict[date, tuple[TimeRange, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+    def overlaps(self, other: Interval) -> bool:
+        return self.start < other.end and self.end > other.start
+
+
+@dataclass(frozen=True, slots=True)
+class BusyEntry:
+    start: datetime
+    end: datetime
+    status: BookingStatus
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    """What holds one user's time on one UTC day; `version` 0 means the item does not exist yet."""
+
+    user_id: int
+    day: date
+    version: int
+    busy: dict[str, BusyEntry]
+    out_of_office: tuple[Interval, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HostStats:
+    """Round-robin bookkeeping of one host for one event type; `version` 0 = item absent."""
+
+    last_booked_at: datetime | None
+    version: int

@@ -1,0 +1,284 @@
+"""The decision, end to end and pure: checks, what to read, whom to pick, what to write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from reassign_core import availability, selection
+from reassign_core.errors import (
+    BookingNotReassignable,
+    NoHostAvailable,
+    NotRoundRobin,
+    NotRoundRobinHost,
+    PermissionDenied,
+    UserNotFound,
+)
+from reassign_core.keys import utc_days
+from reassign_core.models import (
+    Attendee,
+    Booking,
+    BookingStatus,
+    BusyEntry,
+    CalendarDay,
+    Caller,
+    EventType,
+    Host,
+    HostStats,
+    ReassignType,
+    Schedule,
+    SchedulingType,
+    UserProfile,
+)
+from reassign_core.permissions import may_reassign
+
+CalendarKey = tuple[int, date]
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Who holds the booking's round-robin seat now, and where: the organizer or an attendee."""
+
+    user_id: int
+    attendee_index: int | None  # None: the holder is the organizer
+    is_round_robin_host: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HostDataRequest:
+    """Everything the choice and the write need beyond the booking and event type: one batch."""
+
+    schedule_ids: frozenset[int]
+    calendars: frozenset[CalendarKey]
+    stats_of: frozenset[int]
+    counters_of: frozenset[int]
+    counter_interval: str | None
+    holder_timeline_of: int | None  # the holder whose next-latest booking must be found
+
+
+@dataclass(frozen=True, slots=True)
+class HostData:
+    schedules: dict[int, Schedule]
+    calendars: dict[CalendarKey, CalendarDay]
+    stats: dict[int, HostStats]
+    interval_counts: dict[int, int]
+    holder_latest_other: datetime | None  # holder's latest ACCEPTED booking other than this one
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One reassignment, ready to write in one transaction.
+
+    Calendar days and stats carry their new content with the version they were read at; the
+    write bumps the version on condition that it is still the one read.
+    """
+
+    kind: ReassignType
+    actor_id: int
+    reason: str | None
+    before: Booking
+    after: Booking
+    winner: Host
+    holder: Holder | None
+    calendar_writes: tuple[CalendarDay, ...]
+    calendar_checks: tuple[CalendarDay, ...]
+    stats_writes: dict[int, HostStats]
+    counter_deltas: dict[tuple[int, str], int]
+    timeline_removals: tuple[int, ...]
+    timeline_additions: tuple[int, ...]
+
+
+# --- checks, in SPEC §2's order ------------------------------------------------------------------
+
+
+def check_reassignable(caller: Caller | None, booking: Booking, event_type: EventType | None) -> EventType:
+    if caller is None or not may_reassign(caller, booking, event_type):
+        raise PermissionDenied
+    if event_type is None or event_type.scheduling_type is not SchedulingType.ROUND_ROBIN:
+        raise NotRoundRobin(booking.uid)
+    if booking.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED):
+        raise BookingNotReassignable(booking.uid, booking.status.value)
+    return event_type
+
+
+def manual_target(event_type: EventType, target_id: int, target: UserProfile | None) -> Host:
+    if target is None:
+        raise UserNotFound(target_id)
+    host = event_type.host(target_id)
+    if host is None or host.is_fixed:
+        raise NotRoundRobinHost(target_id)
+    return host
+
+
+def current_holder(event_type: EventType, booking: Booking) -> Holder | None:
+    """A fixed-host organizer keeps the booking; the round-robin host then sits among attendees."""
+    organizer = event_type.host(booking.organizer_id)
+    if organizer is None or not organizer.is_fixed:
+        return Holder(booking.organizer_id, None, organizer is not None)
+    for index, attendee in enumerate(booking.attendees):
+        host = event_type.host_by_email(attendee.email)
+        if host is not None and not host.is_fixed:
+            return Holder(host.user_id, index, True)
+    return None
+
+
+# --- what to read ------------------------------------------------------------------------------
+
+
+def schedule_id_of(event_type: EventType, host: Host) -> int | None:
+    return event_type.schedule_id or host.schedule_id or host.user.default_schedule_id
+
+
+def busy_window(event_type: EventType, booking: Booking) -> tuple[datetime, datetime]:
+    return (
+        booking.start - timedelta(minutes=event_type.before_buffer_minutes),
+        booking.end + timedelta(minutes=event_type.after_buffer_minutes),
+    )
+
+
+def host_data_request(
+    event_type: EventType, booking: Booking, holder: Holder | None, pool: list[Host], now: datetime
+) -> HostDataRequest:
+    """`pool`: the candidates (auto) or the chosen target (manual)."""
+    window_days = utc_days(*busy_window(event_type, booking))
+    booking_days = utc_days(booking.start, booking.end)
+    calendars = {(h.user_id, d) for h in pool for d in window_days}
+    stats_of = {h.user_id for h in pool}
+    counts_booking = booking.status is BookingStatus.ACCEPTED
+    if holder is not None:
+        calendars |= {(holder.user_id, d) for d in booking_days}
+        if holder.is_round_robin_host:
+            stats_of.add(holder.user_id)
+    weighted = event_type.weights_enabled and len(pool) > 1
+    return HostDataRequest(
+        schedule_ids=frozenset(sid for h in pool if (sid := schedule_id_of(event_type, h)) is not None),
+        calendars=frozenset(calendars),
+        stats_of=frozenset(stats_of),
+        counters_of=frozenset(h.user_id for h in event_type.round_robin_hosts) if weighted else frozenset(),
+        counter_interval=selection.current_interval_id(event_type, booking, now) if weighted else None,
+        holder_timeline_of=holder.user_id
+        if holder is not None and holder.is_round_robin_host and counts_booking
+        else None,
+    )
+
+
+# --- whom to pick ------------------------------------------------------------------------------
+
+
+def available_hosts(event_type: EventType, booking: Booking, pool: list[Host], data: HostData) -> list[Host]:
+    window_days = utc_days(*busy_window(event_type, booking))
+    before = timedelta(minutes=event_type.before_buffer_minutes)
+    after = timedelta(minutes=event_type.after_buffer_minutes)
+    return [
+        host
+        for host in pool
+        if availability.is_available(
+            data.schedules.get(sid) if (sid := schedule_id_of(event_type, host)) is not None else None,
+            [data.calendars[(host.user_id, d)] for d in window_days],
+            booking.uid,
+            booking.start,
+            booking.end,
+            before,
+            after,
+        )
+    ]
+
+
+def choose_winner(event_type: EventType, booking: Booking, pool: list[Host], data: HostData) -> Host:
+    available = available_hosts(event_type, booking, pool, data)
+    if not available:
+        raise NoHostAvailable
+    last_booked = {h.user_id: data.stats[h.user_id].last_booked_at for h in available}
+    return selection.lucky_host(available, event_type, data.interval_counts, last_booked)
+
+
+# --- what to write -----------------------------------------------------------------------------
+
+
+def attendee_name(booking: Booking) -> str:
+    if booking.responses_name:
+        return booking.responses_name
+    return booking.attendees[0].name if booking.attendees and booking.attendees[0].name else "Nameless"
+
+
+def booking_title(event_type: EventType, organizer_name: str, booking: Booking) -> str:
+    scheduler = attendee_name(booking)
+    if not event_type.event_name:
+        return f"{event_type.title} between {organizer_name} and {scheduler}"
+    return (
+        event_type.event_name.replace("{Event type title}", event_type.title)
+        .replace("{Organiser}", organizer_name)
+        .replace("{Scheduler}", scheduler)
+    )
+
+
+def reassigned_booking(event_type: EventType, booking: Booking, holder: Holder | None, winner: Host) -> Booking:
+    if holder is None or holder.attendee_index is None:
+        return replace(
+            booking,
+            organizer_id=winner.user_id,
+            title=booking_title(event_type, winner.user.name, booking),
+        )
+    seat = Attendee(winner.user.name, winner.user.email, winner.user.time_zone)
+    attendees = list(booking.attendees)
+    attendees[holder.attendee_index] = seat
+    return replace(booking, attendees=tuple(attendees))
+
+
+def _moved(day: CalendarDay, uid: str, entry: BusyEntry | None) -> CalendarDay:
+    busy = {k: v for k, v in day.busy.items() if k != uid}
+    if entry is not None:
+        busy[uid] = entry
+    return replace(day, busy=busy)
+
+
+def plan_reassignment(
+    kind: ReassignType,
+    actor_id: int,
+    reason: str | None,
+    event_type: EventType,
+    booking: Booking,
+    holder: Holder | None,
+    winner: Host,
+    data: HostData,
+) -> Plan:
+    booking_days = utc_days(booking.start, booking.end)
+    entry = BusyEntry(booking.start, booking.end, booking.status)
+    writes = [_moved(data.calendars[(winner.user_id, d)], booking.uid, entry) for d in booking_days]
+    if holder is not None:
+        writes += [_moved(data.calendars[(holder.user_id, d)], booking.uid, None) for d in booking_days]
+    written = {(c.user_id, c.day) for c in writes}
+    # Every calendar day the choice rested on must still be as read when the write lands.
+    checks = tuple(
+        day for (user_id, d), day in data.calendars.items() if user_id == winner.user_id and (user_id, d) not in written
+    )
+
+    stats: dict[int, HostStats] = {}
+    counters: dict[tuple[int, str], int] = {}
+    removals: tuple[int, ...] = ()
+    if booking.status is BookingStatus.ACCEPTED:
+        intervals = selection.all_interval_ids(booking.created_at, booking.start)
+        won = data.stats[winner.user_id]
+        latest = max(filter(None, (won.last_booked_at, booking.created_at)))
+        stats[winner.user_id] = replace(won, last_booked_at=latest)
+        counters |= {(winner.user_id, i): 1 for i in intervals}
+        if holder is not None and holder.is_round_robin_host:
+            stats[holder.user_id] = replace(data.stats[holder.user_id], last_booked_at=data.holder_latest_other)
+            counters |= {(holder.user_id, i): -1 for i in intervals}
+            removals = (holder.user_id,)
+
+    return Plan(
+        kind=kind,
+        actor_id=actor_id,
+        reason=reason,
+        before=booking,
+        after=reassigned_booking(event_type, booking, holder, winner),
+        winner=winner,
+        holder=holder,
+        calendar_writes=tuple(writes),
+        calendar_checks=checks,
+        stats_writes=stats,
+        counter_deltas=counters,
+        timeline_removals=removals,
+        timeline_additions=(winner.user_id,) if booking.status is BookingStatus.ACCEPTED else (),
+    )

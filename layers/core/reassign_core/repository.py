@@ -1,0 +1,355 @@
+"""The only module that speaks DynamoDB.
+
+Reads come in a constant number of sequential round trips whatever the number of hosts or the
+length of booking history: (1) the booking with the caller (and the manual target), (2) the
+event type with its hosts, (3) every host's schedule, calendar days, stats and counters in
+parallel BatchGetItem chunks. The write is one TransactWriteItems whose conditions fail if
+anything the decision rested on changed since it was read.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from reassign_core import items, keys
+from reassign_core.errors import StoreUnavailable, WriteConflict
+from reassign_core.items import Item, WireItem, from_wire, to_wire
+from reassign_core.models import Booking, CalendarDay, Caller, EventType, HostStats, UserProfile
+from reassign_core.planning import CalendarKey, HostData, HostDataRequest, Plan
+from reassign_core.timeutil import iso, parse_iso
+
+BATCH_GET_LIMIT = 100
+OUTBOX_RETENTION = timedelta(days=7)
+# Error codes that mean "DynamoDB is busy or failing, try later" once botocore's retries are spent.
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "LimitExceededException",
+    }
+)
+CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+
+T = TypeVar("T")
+
+
+
+@contextmanager
+def translated_store_errors() -> Iterator[None]:
+    """DynamoDB's throttling, failures and timeouts (after botocore's retries) become StoreUnavailable."""
+    try:
+        yield
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in RETRYABLE_CODES:
+            raise StoreUnavailable from error
+        raise
+    except BotoCoreError as error:  # timeouts, connection failures
+        raise StoreUnavailable from error
+
+
+def _chunks(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    booking: Booking | None
+    caller: Caller | None
+    target: UserProfile | None
+
+
+class ReassignRepository:
+    def __init__(
+        self,
+        client: Any,
+        data_table: str,
+        outbox_table: str,
+        executor: ThreadPoolExecutor,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._data_table = data_table
+        self._outbox_table = outbox_table
+        self._executor = executor
+        self._sleep = sleep
+
+    # --- round trip 1 ----------------------------------------------------------------------
+
+    def read_request_context(self, booking_uid: str, actor_id: int, target_id: int | None) -> RequestContext:
+        wanted = [keys.booking(booking_uid)]
+        if target_id is not None:
+            wanted.append(keys.user_profile(target_id))
+        found_future = self._executor.submit(self._batch_get, wanted)
+        caller_items = self._query_partition(keys.user_partition(actor_id))
+        found = found_future.result()
+        booking_item = found.get((wanted[0]["PK"], wanted[0]["SK"]))
+        target_item = found.get((wanted[-1]["PK"], wanted[-1]["SK"])) if target_id is not None else None
+        return RequestContext(
+            booking=items.booking_from_item(booking_item) if booking_item else None,
+            caller=items.caller_from_items(actor_id, caller_items),
+            target=items.profile_from_item(target_item) if target_item else None,
+        )
+
+    # --- round trip 2 ----------------------------------------------------------------------
+
+    def read_event_type(self, event_type_id: int) -> EventType | None:
+        return items.event_type_from_items(self._query_partition(keys.event_type_partition(event_type_id)))
+
+    # --- round trip 3 ----------------------------------------------------------------------
+
+    def read_host_data(self, event_type_id: int, booking: Booking, request: HostDataRequest) -> HostData:
+        schedule_keys = {sid: keys.schedule(sid) for sid in request.schedule_ids}
+        calendar_keys = {ck: keys.calendar_day(*ck) for ck in request.calendars}
+        stats_keys = {uid: keys.host_stats(event_type_id, uid) for uid in request.stats_of}
+        counter_keys = (
+            {uid: keys.host_counter(event_type_id, uid, request.counter_interval) for uid in request.counters_of}
+            if request.counter_interval
+            else {}
+        )
+        holder_latest = (
+            self._executor.submit(self._latest_booking_other_than, event_type_id, request.holder_timeline_of, booking)
+            if request.holder_timeline_of is not None
+            else None
+        )
+        all_keys = [*schedule_keys.values(), *calendar_keys.values(), *stats_keys.values(), *counter_keys.values()]
+        found = self._batch_get(all_keys)
+
+        def lookup(key: Mapping[str, str]) -> Item | None:
+            return found.get((key["PK"], key["SK"]))
+
+        schedules = {}
+        for sid, key in schedule_keys.items():
+            if (item := lookup(key)) is not None:
+                schedules[sid] = items.schedule_from_item(item)
+        return HostData(
+            schedules=schedules,
+            calendars={ck: items.calendar_day_from_item(ck[0], ck[1], lookup(key)) for ck, key in calendar_keys.items()},
+            stats={uid: items.host_stats_from_item(lookup(key)) for uid, key in stats_keys.items()},
+            interval_counts={uid: (lookup(key) or {}).get("bookings", 0) for uid, key in counter_keys.items()},
+            holder_latest_other=holder_latest.result() if holder_latest else None,
+        )
+
+    def _latest_booking_other_than(self, event_type_id: int, user_id: int, booking: Booking) -> datetime | None:
+        """The holder's last-booked time once this booking is gone: two newest timeline entries."""
+        with translated_store_errors():
+            response = self._client.query(
+                TableName=self._data_table,
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+                ExpressionAttributeValues=to_wire(
+                    {":pk": keys.host_stats_partition(event_type_id, user_id), ":prefix": keys.TIMELINE_PREFIX}
+                ),
+                ScanIndexForward=False,
+                Limit=2,
+            )
+        for entry in map(from_wire, response.get("Items", [])):
+            if entry["uid"] != booking.uid:
+                return parse_iso(entry["createdAt"])
+        return None
+
+    # --- round trip 4: the write -----------------------------------------------------------
+
+    def commit(self, plan: Plan, event_type_id: int, at: datetime, event_id: str) -> None:
+        """One transaction; WriteConflict when anything read has changed since."""
+        operations = self._transaction(plan, event_type_id, at, event_id)
+        try:
+            with translated_store_errors():
+                self._client.transact_write_items(TransactItems=operations, ClientRequestToken=event_id)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = {r.get("Code") for r in error.response.get("CancellationReasons", [])}
+            if reasons & CONFLICT_REASONS:
+                raise WriteConflict(sorted(c for c in reasons if c and c != "None")) from error
+            if reasons & {"ThrottlingError", "ProvisionedThroughputExceeded"}:
+                raise StoreUnavailable from error
+            raise
+
+    def _transaction(self, plan: Plan, event_type_id: int, at: datetime, event_id: str) -> list[dict[str, Any]]:
+        booking, after = plan.before, plan.after
+        from_user = plan.holder.user_id if plan.holder else None
+        record = {
+            "eventId": event_id,
+            "type": "BOOKING_REASSIGNED",
+            "bookingUid": booking.uid,
+            "eventTypeId": event_type_id,
+            "fromUserId": from_user,
+            "toUserId": plan.winner.user_id,
+            "reassignedById": plan.actor_id,
+            "reassignType": plan.kind.value,
+            "reason": plan.reason,
+            "at": iso(at),
+        }
+        operations: list[dict[str, Any]] = [
+            self._update_booking(plan, at),
+            {
+                "Put": {
+                    "TableName": self._data_table,
+                    "Item": to_wire({**keys.audit(booking.uid, at, event_id), **record}),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._outbox_table,
+                    "Item": to_wire(
+                        {
+                            "PK": event_id,
+                            **record,
+                            "booking": {
+                                "title": after.title,
+                                "startTime": iso(after.start),
+                                "endTime": iso(after.end),
+                                "organizerId": after.organizer_id,
+                                "attendees": [items.attendee_item(a) for a in after.attendees],
+                            },
+                            "expiresAt": int((at + OUTBOX_RETENTION).timestamp()),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+        for day in plan.calendar_writes:
+            operations.append(
+                self._put_versioned(items.calendar_day_item(replace_version(day, day.version + 1)), day.version)
+            )
+        for day in plan.calendar_checks:
+            operations.append(
+                {"ConditionCheck": {"TableName": self._data_table, **_version_condition(day.version),
+                                    "Key": to_wire(keys.calendar_day(day.user_id, day.day))}}
+            )
+        for user_id, stats in plan.stats_writes.items():
+            fresh = HostStats(stats.last_booked_at, stats.version + 1)
+            operations.append(self._put_versioned(items.host_stats_item(event_type_id, user_id, fresh), stats.version))
+        for (user_id, interval), delta in plan.counter_deltas.items():
+            operations.append(
+                {
+                    "Update": {
+                        "TableName": self._data_table,
+                        "Key": to_wire(keys.host_counter(event_type_id, user_id, interval)),
+                        "UpdateExpression": "ADD bookings :delta",
+                        "ExpressionAttributeValues": to_wire({":delta": delta}),
+                    }
+                }
+            )
+        for user_id in plan.timeline_removals:
+            key = keys.host_timeline_entry(event_type_id, user_id, booking.created_at, booking.uid)
+            operations.append({"Delete": {"TableName": self._data_table, "Key": to_wire(key)}})
+        for user_id in plan.timeline_additions:
+            entry = items.timeline_item(event_type_id, user_id, booking.created_at, booking.uid)
+            operations.append({"Put": {"TableName": self._data_table, "Item": to_wire(entry)}})
+        return operations
+
+    def _update_booking(self, plan: Plan, at: datetime) -> dict[str, Any]:
+        after = plan.after
+        values: dict[str, Any] = {
+            ":organizer": after.organizer_id,
+            ":title": after.title,
+            ":attendees": [items.attendee_item(a) for a in after.attendees],
+            ":by": plan.actor_id,
+            ":at": iso(at),
+            ":read": plan.before.version,
+            ":next": plan.before.version + 1,
+        }
+        assignments = "userId = :organizer, title = :title, attendees = :attendees, reassignedById = :by, " \
+            "updatedAt = :at, version = :next"
+        if plan.reason is not None:
+            values[":reason"] = plan.reason
+            assignments += ", reassignReason = :reason"
+        return {
+            "Update": {
+                "TableName": self._data_table,
+                "Key": to_wire(keys.booking(plan.before.uid)),
+                "UpdateExpression": f"SET {assignments}",
+                "ConditionExpression": "version = :read",
+                "ExpressionAttributeValues": to_wire(values),
+            }
+        }
+
+    def _put_versioned(self, item: Item, read_version: int) -> dict[str, Any]:
+        return {"Put": {"TableName": self._data_table, "Item": to_wire(item), **_version_condition(read_version)}}
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _query_partition(self, partition: str) -> list[Item]:
+        found: list[Item] = []
+        request: dict[str, Any] = {
+            "TableName": self._data_table,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": to_wire({":pk": partition}),
+        }
+        with translated_store_errors():
+            while True:
+                response = self._client.query(**request)
+                found.extend(map(from_wire, response.get("Items", [])))
+                if "LastEvaluatedKey" not in response:
+                    return found
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _batch_get(self, wanted: Sequence[Mapping[str, str]]) -> dict[tuple[str, str], Item]:
+        """BatchGetItem in parallel chunks of 100, retrying unprocessed keys with backoff."""
+        unique = list({(k["PK"], k["SK"]): k for k in wanted}.values())
+        found: dict[tuple[str, str], Item] = {}
+        for chunk_items in self._executor.map(self._batch_get_chunk, _chunks(unique, BATCH_GET_LIMIT)):
+            for item in chunk_items:
+                found[(item["PK"], item["SK"])] = item
+        return found
+
+    def _batch_get_chunk(self, chunk: Sequence[Mapping[str, str]]) -> list[Item]:
+        pending: list[WireItem] = [to_wire(k) for k in chunk]
+        found: list[Item] = []
+        attempt = 0
+        with translated_store_errors():
+            while pending:
+                response = self._client.batch_get_item(
+                    RequestItems={self._data_table: {"Keys": pending, "ConsistentRead": True}}
+                )
+                found.extend(map(from_wire, response.get("Responses", {}).get(self._data_table, [])))
+                pending = response.get("UnprocessedKeys", {}).get(self._data_table, {}).get("Keys", [])
+                if pending:
+                    attempt += 1
+                    if attempt > 5:
+                        raise StoreUnavailable
+                    self._sleep(random.uniform(0, 0.05 * 2**attempt))
+        return found
+
+
+def replace_version(day: CalendarDay, version: int) -> CalendarDay:
+    return CalendarDay(day.user_id, day.day, version, day.busy, day.out_of_office)
+
+
+def _version_condition(read_version: int) -> dict[str, Any]:
+    """The item is still at the version read; version 0 means it did not exist then."""
+    if read_version == 0:
+        return {"ConditionExpression": "attribute_not_exists(PK)"}
+    return {
+        "ConditionExpression": "version = :read",
+        "ExpressionAttributeValues": to_wire({":read": read_version}),
+    }
+
+
+class CredentialStore:
+    """Hashed API keys, access tokens and OAuth clients, for the authorizer. GetItem only."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def get(self, key: Mapping[str, str]) -> Item | None:
+        with translated_store_errors():
+            response = self._client.get_item(TableName=self._table, Key=to_wire(key), ConsistentRead=True)
+        item = response.get("Item")
+        return from_wire(item) if item else None

@@ -1,0 +1,88 @@
+"""The one place that turns outcomes into SPEC §2's bodies and HTTP status codes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from reassign_core import errors
+from reassign_core.service import ReassignResult
+from reassign_core.timeutil import iso, utc_now
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorOutcome:
+    status: int
+    code: str
+    message: str
+    retry_after_seconds: int | None = None
+
+
+# Most specific first: the first class an error is an instance of decides.
+_MAPPING: tuple[tuple[type[errors.ReassignError], int, str], ...] = (
+    (errors.InvalidRequest, 400, "BadRequestException"),
+    (errors.NotRoundRobin, 400, "BadRequestException"),
+    (errors.BookingNotReassignable, 400, "BadRequestException"),
+    (errors.NoHostAvailable, 400, "BadRequestException"),
+    (errors.NotRoundRobinHost, 400, "BadRequestException"),
+    (errors.NotAuthenticated, 401, "UnauthorizedException"),
+    (errors.PermissionDenied, 403, "ForbiddenException"),
+    (errors.BookingNotFound, 404, "NotFoundException"),
+    (errors.UserNotFound, 404, "NotFoundException"),
+    (errors.ConcurrentModification, 409, "ConflictException"),
+    (errors.IdempotencyInFlight, 409, "ConflictException"),
+    (errors.IdempotencyKeyReused, 422, "UnprocessableEntityException"),
+    (errors.StoreUnavailable, 503, "ServiceUnavailableException"),
+)
+# Statuses a client may retry after a short wait.
+_RETRY_AFTER = {409: 1, 503: 1}
+INTERNAL_ERROR = ErrorOutcome(500, "InternalServerErrorException", "Internal server error")
+
+
+def outcome_of(error: Exception) -> ErrorOutcome:
+    for kind, status, code in _MAPPING:
+        if isinstance(error, kind):
+            return ErrorOutcome(status, code, error.message, _RETRY_AFTER.get(status))
+    return INTERNAL_ERROR
+
+
+def error_body(outcome: ErrorOutcome, path: str, details: dict[str, Any] | None = None,
+               now: datetime | None = None) -> dict[str, Any]:
+    return {
+        "status": "error",
+        "timestamp": iso(now or utc_now()),
+        "path": path,
+        "error": {"code": outcome.code, "message": outcome.message, "details": details or {}},
+    }
+
+
+# A managed user's email carries `+<25 letters/digits>` before the `@`; people see it without.
+_MANAGED_SUFFIX = re.compile(r"\+[A-Za-z0-9]{25}(?=@)")
+
+
+def display_email(email: str) -> str:
+    return _MANAGED_SUFFIX.sub("", email, count=1)
+
+
+def success_body(result: ReassignResult) -> dict[str, Any]:
+    user = result.reassigned_to
+    return {
+        "status": "success",
+        "data": {
+            "bookingUid": result.booking_uid,
+            "reassignedTo": {
+                "id": user.id,
+                "name": user.name,
+                "email": user.email,
+                "displayEmail": display_email(user.email),
+            },
+        },
+    }
+
+
+def reassign_path(booking_uid: str, target_id: int | None) -> str:
+    """The public path of a request, for envelopes of direct invocations."""
+    suffix = f"/{target_id}" if target_id is not None else ""
+    return f"/v2/bookings/{booking_uid}/reassign{suffix}"

@@ -1,0 +1,65 @@
+"""Wiring from the environment: settings parsed once, clients and the service created once."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from reassign_core.repository import CredentialStore, ReassignRepository
+from reassign_core.service import ReassignService
+
+# Parallel BatchGetItem chunks: ten chunks of 100 keys cover 1000 hosts' items in one round trip.
+READ_PARALLELISM = 16
+
+
+class Settings(BaseModel):
+    data_table: str = Field(default="DataTable", alias="DATA_TABLE")
+    outbox_table: str = Field(default="OutboxTable", alias="OUTBOX_TABLE")
+    idempotency_table: str = Field(default="IdempotencyTable", alias="IDEMPOTENCY_TABLE")
+    credentials_table: str = Field(default="CredentialsTable", alias="CREDENTIALS_TABLE")
+    endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
+    max_write_attempts: int = Field(default=4, ge=1, le=10, alias="MAX_WRITE_ATTEMPTS")
+
+
+@cache
+def settings() -> Settings:
+    return Settings.model_validate(os.environ)
+
+
+@cache
+def dynamodb_client() -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # Bounded retries and timeouts well inside the Lambda timeout: a slow DynamoDB call fails
+    # fast as a 503 the client can retry, rather than the function timing out mid-decision.
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=1,
+        read_timeout=2,
+        max_pool_connections=READ_PARALLELISM * 2,
+    )
+    return boto3.client("dynamodb", endpoint_url=settings().endpoint_url, config=config)
+
+
+@cache
+def reassign_service() -> ReassignService:
+    executor = ThreadPoolExecutor(max_workers=READ_PARALLELISM, thread_name_prefix="dynamodb")
+    repository = ReassignRepository(dynamodb_client(), settings().data_table, settings().outbox_table, executor)
+    return ReassignService(repository, max_attempts=settings().max_write_attempts)
+
+
+@cache
+def credential_store() -> CredentialStore:
+    return CredentialStore(dynamodb_client(), settings().credentials_table)
+
+
+@cache
+def idempotent_runner() -> Any:
+    from reassign_core.idempotency import IdempotentRunner  # only requests with a key need it
+
+    return IdempotentRunner(settings().idempotency_table, dynamodb_client())

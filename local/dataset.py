@@ -1,0 +1,271 @@
+"""The dataset file (SPEC §3): its schema, and a validation that lists every problem at once."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+TIME_OF_DAY = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+
+
+class Problem(BaseModel):
+    path: str
+    reason: str
+
+
+class DatasetError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the dataset")
+        self.problems = problems
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {name!r}") from error
+    return name
+
+
+def _instant(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must be an ISO 8601 instant with a time zone (e.g. 2050-01-07T13:00:00Z)")
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_zone)]
+Instant = Annotated[datetime, AfterValidator(_instant)]
+
+
+class User(Model):
+    id: int = Field(gt=0)
+    username: str | None = None
+    name: str = ""
+    email: str = Field(min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")
+    timeZone: TimeZoneName = "UTC"
+    role: Literal["USER", "ADMIN"] = "USER"
+    defaultScheduleId: int | None = None
+
+
+class ApiKey(Model):
+    key: str = Field(pattern=r"^cal_\S+$", max_length=1024)
+    userId: int
+    expiresAt: Instant | None = None
+    revokedAt: Instant | None = None
+
+
+class OAuthClient(Model):
+    id: str = Field(min_length=1)
+    name: str = ""
+    permissions: list[str] = []
+
+
+class AccessToken(Model):
+    token: str = Field(min_length=8, max_length=1024, pattern=r"^\S+$")
+    userId: int
+    clientId: str
+    expiresAt: Instant | None = None
+    revokedAt: Instant | None = None
+
+
+class Member(Model):
+    userId: int
+    role: Literal["MEMBER", "ADMIN", "OWNER"] = "MEMBER"
+
+
+class Team(Model):
+    id: int = Field(gt=0)
+    name: str = ""
+    parentId: int | None = None
+    members: list[Member] = []
+
+
+class WeeklyAvailability(Model):
+    days: list[int] = Field(min_length=1)
+    startTime: str = Field(pattern=TIME_OF_DAY)
+    endTime: str = Field(pattern=TIME_OF_DAY)
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, days: list[int]) -> list[int]:
+        if any(d < 0 or d > 6 for d in days):
+            raise ValueError("days are 0 (Sunday) to 6 (Saturday)")
+        return days
+
+
+class DateOverride(Model):
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    startTime: str = Field(pattern=TIME_OF_DAY)
+    endTime: str = Field(pattern=TIME_OF_DAY)
+
+
+class Schedule(Model):
+    id: int = Field(gt=0)
+    userId: int | None = None
+    timeZone: TimeZoneName = "UTC"
+    availability: list[WeeklyAvailability] = []
+    dateOverrides: list[DateOverride] = []
+
+
+class OutOfOffice(Model):
+    userId: int
+    start: Instant
+    end: Instant
+
+
+class Host(Model):
+    userId: int
+    isFixed: bool = False
+    priority: int = Field(default=2, ge=0, le=4)
+    weight: int = Field(default=100, ge=0)
+    scheduleId: int | None = None
+    createdAt: Instant | None = None
+
+
+class EventType(Model):
+    id: int = Field(gt=0)
+    title: str = ""
+    slug: str = ""
+    length: int = 30
+    teamId: int | None = None
+    ownerId: int | None = None
+    schedulingType: Literal["ROUND_ROBIN", "COLLECTIVE", "MANAGED"] | None = None
+    scheduleId: int | None = None
+    timeZone: str | None = None
+    eventName: str | None = None
+    beforeEventBuffer: int = Field(default=0, ge=0)
+    afterEventBuffer: int = Field(default=0, ge=0)
+    isRRWeightsEnabled: bool = False
+    rrResetInterval: Literal["MONTH", "DAY"] = "MONTH"
+    rrTimestampBasis: Literal["CREATED_AT", "START_TIME"] = "CREATED_AT"
+    hosts: list[Host] = []
+
+
+class Attendee(Model):
+    name: str = ""
+    email: str
+    timeZone: str = "UTC"
+
+
+class Booking(Model):
+    uid: str = Field(min_length=1, max_length=255)
+    eventTypeId: int | None = None
+    userId: int
+    title: str = ""
+    startTime: Instant
+    endTime: Instant
+    status: Literal["ACCEPTED", "PENDING", "CANCELLED", "REJECTED"] = "ACCEPTED"
+    createdAt: Instant
+    attendees: list[Attendee] = []
+    responses: dict[str, Any] = {}
+
+
+class Dataset(Model):
+    users: list[User] = []
+    apiKeys: list[ApiKey] = []
+    oauthClients: list[OAuthClient] = []
+    accessTokens: list[AccessToken] = []
+    teams: list[Team] = []
+    schedules: list[Schedule] = []
+    outOfOffice: list[OutOfOffice] = []
+    eventTypes: list[EventType] = []
+    bookings: list[Booking] = []
+
+
+def _path(location: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "$"
+
+
+def _duplicates(collection: str, ids: list[Any], field: str) -> list[Problem]:
+    counts = Counter(ids)
+    return [
+        Problem(path=f"{collection}[{i}].{field}", reason=f"duplicate {field} {value!r}")
+        for i, value in enumerate(ids)
+        if counts[value] > 1
+    ]
+
+
+def _references(data: Dataset) -> list[Problem]:
+    """What the schema alone cannot see: ids that point nowhere, duplicates, inverted intervals."""
+    users = {u.id for u in data.users}
+    schedules = {s.id for s in data.schedules}
+    teams = {t.id for t in data.teams}
+    clients = {c.id for c in data.oauthClients}
+    event_types = {e.id for e in data.eventTypes}
+    problems = [
+        *_duplicates("users", [u.id for u in data.users], "id"),
+        *_duplicates("users", [u.email.casefold() for u in data.users], "email"),
+        *_duplicates("schedules", [s.id for s in data.schedules], "id"),
+        *_duplicates("teams", [t.id for t in data.teams], "id"),
+        *_duplicates("eventTypes", [e.id for e in data.eventTypes], "id"),
+        *_duplicates("bookings", [b.uid for b in data.bookings], "uid"),
+        *_duplicates("apiKeys", [k.key for k in data.apiKeys], "key"),
+        *_duplicates("accessTokens", [t.token for t in data.accessTokens], "token"),
+    ]
+
+    def need(ok: bool, path: str, reason: str) -> None:
+        if not ok:
+            problems.append(Problem(path=path, reason=reason))
+
+    for i, u in enumerate(data.users):
+        need(u.defaultScheduleId is None or u.defaultScheduleId in schedules,
+             f"users[{i}].defaultScheduleId", f"no schedule with id {u.defaultScheduleId}")
+    for i, k in enumerate(data.apiKeys):
+        need(k.userId in users, f"apiKeys[{i}].userId", f"no user with id {k.userId}")
+    for i, t in enumerate(data.accessTokens):
+        need(t.userId in users, f"accessTokens[{i}].userId", f"no user with id {t.userId}")
+        need(not t.token.startswith("cal_"), f"accessTokens[{i}].token", "cal_ prefixes API keys, not tokens")
+        need(t.clientId in clients, f"accessTokens[{i}].clientId", f"no OAuth client with id {t.clientId!r}")
+    for i, team in enumerate(data.teams):
+        need(team.parentId is None or team.parentId in teams, f"teams[{i}].parentId", f"no team with id {team.parentId}")
+        for j, m in enumerate(team.members):
+            need(m.userId in users, f"teams[{i}].members[{j}].userId", f"no user with id {m.userId}")
+    for i, s in enumerate(data.schedules):
+        need(s.userId is None or s.userId in users, f"schedules[{i}].userId", f"no user with id {s.userId}")
+        for j, w in enumerate(s.availability):
+            need(w.startTime < w.endTime, f"schedules[{i}].availability[{j}]", "endTime must be after startTime")
+        for j, o in enumerate(s.dateOverrides):
+            need(o.startTime <= o.endTime, f"schedules[{i}].dateOverrides[{j}]", "endTime must not be before startTime")
+    for i, o in enumerate(data.outOfOffice):
+        need(o.userId in users, f"outOfOffice[{i}].userId", f"no user with id {o.userId}")
+        need(o.start < o.end, f"outOfOffice[{i}]", "end must be after start")
+    for i, e in enumerate(data.eventTypes):
+        need(e.teamId is None or e.teamId in teams, f"eventTypes[{i}].teamId", f"no team with id {e.teamId}")
+        need(e.scheduleId is None or e.scheduleId in schedules, f"eventTypes[{i}].scheduleId",
+             f"no schedule with id {e.scheduleId}")
+        problems.extend(_duplicates(f"eventTypes[{i}].hosts", [h.userId for h in e.hosts], "userId"))
+        for j, h in enumerate(e.hosts):
+            need(h.userId in users, f"eventTypes[{i}].hosts[{j}].userId", f"no user with id {h.userId}")
+            need(h.scheduleId is None or h.scheduleId in schedules, f"eventTypes[{i}].hosts[{j}].scheduleId",
+                 f"no schedule with id {h.scheduleId}")
+    for i, b in enumerate(data.bookings):
+        need(b.userId in users, f"bookings[{i}].userId", f"no user with id {b.userId}")
+        need(b.eventTypeId is None or b.eventTypeId in event_types, f"bookings[{i}].eventTypeId",
+             f"no event type with id {b.eventTypeId}")
+        need(b.startTime < b.endTime, f"bookings[{i}]", "endTime must be after startTime")
+    return problems
+
+
+def parse_dataset(raw: Any) -> Dataset:
+    """The whole file is checked before anything is written; every problem is reported."""
+    try:
+        data = Dataset.model_validate(raw)
+    except ValidationError as error:
+        raise DatasetError(
+            [Problem(path=_path(p["loc"]), reason=p["msg"]) for p in error.errors(include_url=False)]
+        ) from error
+    if problems := _references(data):
+        raise DatasetError(problems)
+    return data

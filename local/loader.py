@@ -1,0 +1,280 @@
+"""Load a dataset file into the service's tables: validated whole first, then batch-written.
+
+Writes the records themselves and everything the selection reads instead of booking history:
+per-host-per-day calendars, last-booked stats, booking timelines and interval counters. Items are
+deterministic, so loading the same file twice changes nothing.
+
+    python -m local.loader data.json [--endpoint-url URL] [--table DataTable=name ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from reassign_core import items, keys, selection
+from reassign_core.items import Item, to_wire
+from reassign_core.models import (
+    Attendee,
+    Booking,
+    BookingStatus,
+    BusyEntry,
+    CalendarDay,
+    EventType,
+    Host,
+    HostStats,
+    Interval,
+    ResetInterval,
+    Schedule,
+    SchedulingType,
+    TimeRange,
+    TimestampBasis,
+    UserProfile,
+    WeeklyRange,
+)
+from reassign_core.timeutil import iso
+
+from local import dataset as ds
+
+BATCH_WRITE_LIMIT = 25
+PARALLEL_WRITERS = 8
+
+
+def _profile(user: ds.User) -> UserProfile:
+    return UserProfile(user.id, user.name, user.email, user.timeZone, user.defaultScheduleId)
+
+
+def _time_range(start: str, end: str) -> TimeRange:
+    return TimeRange(items.parse_time_of_day(start) or time(0), items.parse_time_of_day(end))
+
+
+def _schedule(schedule: ds.Schedule) -> Schedule:
+    overrides: dict[date, tuple[TimeRange, ...]] = defaultdict(tuple)
+    for o in schedule.dateOverrides:
+        overrides[date.fromisoformat(o.date)] += (_time_range(o.startTime, o.endTime),)
+    return Schedule(
+        id=schedule.id,
+        time_zone=schedule.timeZone,
+        weekly=tuple(WeeklyRange(frozenset(w.days), _time_range(w.startTime, w.endTime)) for w in schedule.availability),
+        overrides=dict(overrides),
+    )
+
+
+def _booking(booking: ds.Booking) -> Booking:
+    name = booking.responses.get("name")
+    return Booking(
+        uid=booking.uid,
+        event_type_id=booking.eventTypeId,
+        organizer_id=booking.userId,
+        title=booking.title,
+        start=booking.startTime,
+        end=booking.endTime,
+        status=BookingStatus(booking.status),
+        created_at=booking.createdAt,
+        attendees=tuple(Attendee(a.name, a.email, a.timeZone) for a in booking.attendees),
+        responses_name=name if isinstance(name, str) and name else None,
+        version=1,
+    )
+
+
+def _event_type(event_type: ds.EventType, profiles: Mapping[int, UserProfile], parents: Mapping[int, int | None]) -> EventType:
+    return EventType(
+        id=event_type.id,
+        title=event_type.title,
+        team_id=event_type.teamId,
+        organization_id=parents.get(event_type.teamId) if event_type.teamId is not None else None,
+        owner_id=event_type.ownerId,
+        scheduling_type=SchedulingType(event_type.schedulingType) if event_type.schedulingType else None,
+        schedule_id=event_type.scheduleId,
+        event_name=event_type.eventName,
+        before_buffer_minutes=event_type.beforeEventBuffer,
+        after_buffer_minutes=event_type.afterEventBuffer,
+        weights_enabled=event_type.isRRWeightsEnabled,
+        reset_interval=ResetInterval(event_type.rrResetInterval),
+        timestamp_basis=TimestampBasis(event_type.rrTimestampBasis),
+        hosts=tuple(
+            Host(profiles[h.userId], h.isFixed, h.priority, h.weight, h.scheduleId, position)
+            for position, h in enumerate(event_type.hosts)
+        ),
+    )
+
+
+def derived_items(data: ds.Dataset) -> Iterator[Item]:
+    """Calendars, stats, timelines and counters, computed from the whole dataset."""
+    by_email = {u.email.casefold(): u.id for u in data.users}
+    busy: dict[tuple[int, date], dict[str, BusyEntry]] = defaultdict(dict)
+    away: dict[tuple[int, date], list[Interval]] = defaultdict(list)
+    bookings = [_booking(b) for b in data.bookings]
+    for booking in bookings:
+        if booking.status not in (BookingStatus.ACCEPTED, BookingStatus.PENDING):
+            continue
+        holders = {booking.organizer_id} | {by_email[e] for a in booking.attendees if (e := a.email.casefold()) in by_email}
+        for user_id in holders:
+            for day in keys.utc_days(booking.start, booking.end):
+                busy[(user_id, day)][booking.uid] = BusyEntry(booking.start, booking.end, booking.status)
+    for ooo in data.outOfOffice:
+        for day in keys.utc_days(ooo.start, ooo.end):
+            away[(ooo.userId, day)].append(Interval(ooo.start, ooo.end))
+    for user_id, day in sorted(busy.keys() | away.keys()):
+        yield items.calendar_day_item(
+            CalendarDay(user_id, day, 1, busy.get((user_id, day), {}), tuple(away.get((user_id, day), [])))
+        )
+
+    emails = {u.id: u.email.casefold() for u in data.users}
+    accepted_by_type: dict[int | None, list[Booking]] = defaultdict(list)
+    for booking in bookings:
+        if booking.status is BookingStatus.ACCEPTED:
+            accepted_by_type[booking.event_type_id].append(booking)
+    for event_type in data.eventTypes:
+        # A booking counts for each round-robin host who is its organizer or one of its attendees.
+        round_robin = {emails[h.userId]: h.userId for h in event_type.hosts if not h.isFixed}
+        booked: dict[int, list[Booking]] = {user_id: [] for user_id in round_robin.values()}
+        for b in accepted_by_type[event_type.id]:
+            involved = {round_robin[e] for a in b.attendees if (e := a.email.casefold()) in round_robin}
+            if emails.get(b.organizer_id) in round_robin:
+                involved.add(b.organizer_id)
+            for user_id in involved:
+                booked[user_id].append(b)
+        for user_id, mine in booked.items():
+            last = max((b.created_at for b in mine), default=None)
+            yield items.host_stats_item(event_type.id, user_id, HostStats(last, 1))
+            counts: dict[str, int] = defaultdict(int)
+            for b in mine:
+                yield items.timeline_item(event_type.id, user_id, b.created_at, b.uid)
+                for interval in selection.all_interval_ids(b.created_at, b.start):
+                    counts[interval] += 1
+            for interval, count in sorted(counts.items()):
+                yield items.counter_item(event_type.id, user_id, interval, count)
+
+
+def data_items(data: ds.Dataset) -> Iterator[Item]:
+    profiles = {u.id: _profile(u) for u in data.users}
+    for user in data.users:
+        yield items.profile_item(profiles[user.id], user.username, user.role)
+    parents = {t.id: t.parentId for t in data.teams}
+    for team in data.teams:
+        yield {**keys.team(team.id), "id": team.id, "name": team.name, "parentId": team.parentId}
+        for member in team.members:
+            yield items.membership_item(member.userId, team.id, member.role)
+    for schedule in data.schedules:
+        yield items.schedule_item(_schedule(schedule), schedule.userId)
+    for event_type in data.eventTypes:
+        yield from items.event_type_items(_event_type(event_type, profiles, parents))
+    for booking in data.bookings:
+        yield items.booking_item(_booking(booking), booking.responses)
+    yield from derived_items(data)
+
+
+def _optional_iso(moment: datetime | None) -> str | None:
+    return iso(moment) if moment else None
+
+
+def credential_items(data: ds.Dataset) -> Iterator[Item]:
+    """Only SHA-256 digests of keys and tokens are stored; the secrets stay in the file."""
+    for api_key in data.apiKeys:
+        yield {
+            **keys.api_key(keys.credential_hash(api_key.key)),
+            "userId": api_key.userId,
+            "expiresAt": _optional_iso(api_key.expiresAt),
+            "revokedAt": _optional_iso(api_key.revokedAt),
+        }
+    for token in data.accessTokens:
+        yield {
+            **keys.access_token(keys.credential_hash(token.token)),
+            "userId": token.userId,
+            "clientId": token.clientId,
+            "expiresAt": _optional_iso(token.expiresAt),
+            "revokedAt": _optional_iso(token.revokedAt),
+        }
+    for client in data.oauthClients:
+        yield {**keys.oauth_client(client.id), "name": client.name, "permissions": client.permissions}
+
+
+def _batches(values: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _write_batch(client: Any, table: str, batch: list[Item]) -> int:
+    pending = [{"PutRequest": {"Item": to_wire(item)}} for item in batch]
+    while pending:
+        response = client.batch_write_item(RequestItems={table: pending})
+        pending = response.get("UnprocessedItems", {}).get(table, [])
+    return len(batch)
+
+
+def write_items(client: Any, table: str, values: Iterable[Item], progress: Any = None) -> int:
+    written = 0
+    with ThreadPoolExecutor(PARALLEL_WRITERS) as pool:
+        for count in pool.map(lambda b: _write_batch(client, table, b), _batches(values, BATCH_WRITE_LIMIT)):
+            written += count
+            if progress is not None and written % 1000 < BATCH_WRITE_LIMIT:
+                print(f"  {table}: {written} items", file=progress, flush=True)
+    return written
+
+
+def load_dataset(data: ds.Dataset, table_names: Mapping[str, str], client: Any, progress: Any = None) -> dict[str, int]:
+    return {
+        "DataTable": write_items(client, table_names["DataTable"], data_items(data), progress),
+        "CredentialsTable": write_items(client, table_names["CredentialsTable"], credential_items(data), progress),
+    }
+
+
+def read_dataset(path: Path) -> ds.Dataset:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ds.DatasetError([ds.Problem(path="$", reason=f"not valid JSON: {error}")]) from error
+    return ds.parse_dataset(raw)
+
+
+def load_file(path: Path, table_names: Mapping[str, str], client: Any, progress: Any = None) -> dict[str, int]:
+    return load_dataset(read_dataset(path), table_names, client, progress)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import boto3
+
+    from local import cfn
+
+    parser = argparse.ArgumentParser(description="Load a dataset file (SPEC §3) into the service's tables.")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--endpoint-url", help="a local DynamoDB; missing tables are created from template.yaml")
+    parser.add_argument("--template", type=Path, default=Path("template.yaml"))
+    parser.add_argument(
+        "--table", action="append", default=[], metavar="LOGICAL_ID=NAME",
+        help="real table name of a template table, e.g. DataTable=booking-reassign-dev-DataTable-XYZ",
+    )
+    args = parser.parse_args(argv)
+    try:
+        data = read_dataset(args.file)
+    except ds.DatasetError as error:
+        print(f"{args.file}: {len(error.problems)} problem(s); nothing was written:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem.path}: {problem.reason}", file=sys.stderr)
+        return 1
+    table_names = {"DataTable": "DataTable", "CredentialsTable": "CredentialsTable"}
+    table_names |= dict(entry.split("=", 1) for entry in args.table)
+    client = boto3.client("dynamodb", endpoint_url=args.endpoint_url)
+    if args.endpoint_url:
+        cfn.ensure_tables(client, cfn.load_template(args.template))
+    written = load_dataset(data, table_names, client, progress=sys.stderr)
+    print(json.dumps({"loaded": str(args.file), "items": written}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
