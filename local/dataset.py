@@ -20,7 +20,8 @@ class Problem(BaseModel):
 
 class DatasetError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the dataset")
+        listing = "".join(f"\n  {p.path}: {p.reason}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the dataset:{listing}")
         self.problems = problems
 
 
@@ -220,8 +221,11 @@ def _references(data: Dataset) -> list[Problem]:
             problems.append(Problem(path=path, reason=reason))
 
     for i, u in enumerate(data.users):
-        need(u.defaultScheduleId is None or u.defaultScheduleId in schedules,
-             f"users[{i}].defaultScheduleId", f"no schedule with id {u.defaultScheduleId}")
+        need(
+            u.defaultScheduleId is None or u.defaultScheduleId in schedules,
+            f"users[{i}].defaultScheduleId",
+            f"no schedule with id {u.defaultScheduleId}",
+        )
     for i, k in enumerate(data.apiKeys):
         need(k.userId in users, f"apiKeys[{i}].userId", f"no user with id {k.userId}")
     for i, t in enumerate(data.accessTokens):
@@ -229,31 +233,52 @@ def _references(data: Dataset) -> list[Problem]:
         need(not t.token.startswith("cal_"), f"accessTokens[{i}].token", "cal_ prefixes API keys, not tokens")
         need(t.clientId in clients, f"accessTokens[{i}].clientId", f"no OAuth client with id {t.clientId!r}")
     for i, team in enumerate(data.teams):
-        need(team.parentId is None or team.parentId in teams, f"teams[{i}].parentId", f"no team with id {team.parentId}")
+        need(
+            team.parentId is None or team.parentId in teams,
+            f"teams[{i}].parentId",
+            f"no team with id {team.parentId}",
+        )
         for j, m in enumerate(team.members):
             need(m.userId in users, f"teams[{i}].members[{j}].userId", f"no user with id {m.userId}")
     for i, s in enumerate(data.schedules):
         need(s.userId is None or s.userId in users, f"schedules[{i}].userId", f"no user with id {s.userId}")
         for j, w in enumerate(s.availability):
-            need(w.startTime < w.endTime, f"schedules[{i}].availability[{j}]", "endTime must be after startTime")
-        for j, o in enumerate(s.dateOverrides):
-            need(o.startTime <= o.endTime, f"schedules[{i}].dateOverrides[{j}]", "endTime must not be before startTime")
-    for i, o in enumerate(data.outOfOffice):
-        need(o.userId in users, f"outOfOffice[{i}].userId", f"no user with id {o.userId}")
-        need(o.start < o.end, f"outOfOffice[{i}]", "end must be after start")
+            need(
+                w.startTime < w.endTime,
+                f"schedules[{i}].availability[{j}]",
+                "endTime must be after startTime",
+            )
+        for j, override in enumerate(s.dateOverrides):
+            need(
+                override.startTime <= override.endTime,
+                f"schedules[{i}].dateOverrides[{j}]",
+                "endTime must not be before startTime",
+            )
+    for i, away in enumerate(data.outOfOffice):
+        need(away.userId in users, f"outOfOffice[{i}].userId", f"no user with id {away.userId}")
+        need(away.start < away.end, f"outOfOffice[{i}]", "end must be after start")
     for i, e in enumerate(data.eventTypes):
         need(e.teamId is None or e.teamId in teams, f"eventTypes[{i}].teamId", f"no team with id {e.teamId}")
-        need(e.scheduleId is None or e.scheduleId in schedules, f"eventTypes[{i}].scheduleId",
-             f"no schedule with id {e.scheduleId}")
+        need(
+            e.scheduleId is None or e.scheduleId in schedules,
+            f"eventTypes[{i}].scheduleId",
+            f"no schedule with id {e.scheduleId}",
+        )
         problems.extend(_duplicates(f"eventTypes[{i}].hosts", [h.userId for h in e.hosts], "userId"))
         for j, h in enumerate(e.hosts):
             need(h.userId in users, f"eventTypes[{i}].hosts[{j}].userId", f"no user with id {h.userId}")
-            need(h.scheduleId is None or h.scheduleId in schedules, f"eventTypes[{i}].hosts[{j}].scheduleId",
-                 f"no schedule with id {h.scheduleId}")
+            need(
+                h.scheduleId is None or h.scheduleId in schedules,
+                f"eventTypes[{i}].hosts[{j}].scheduleId",
+                f"no schedule with id {h.scheduleId}",
+            )
     for i, b in enumerate(data.bookings):
         need(b.userId in users, f"bookings[{i}].userId", f"no user with id {b.userId}")
-        need(b.eventTypeId is None or b.eventTypeId in event_types, f"bookings[{i}].eventTypeId",
-             f"no event type with id {b.eventTypeId}")
+        need(
+            b.eventTypeId is None or b.eventTypeId in event_types,
+            f"bookings[{i}].eventTypeId",
+            f"no event type with id {b.eventTypeId}",
+        )
         need(b.startTime < b.endTime, f"bookings[{i}]", "endTime must be after startTime")
     return problems
 

@@ -19,6 +19,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from local import dataset as ds
 from reassign_core import items, keys, selection
 from reassign_core.items import Item, to_wire
 from reassign_core.models import (
@@ -41,8 +42,6 @@ from reassign_core.models import (
 )
 from reassign_core.timeutil import iso
 
-from local import dataset as ds
-
 BATCH_WRITE_LIMIT = 25
 PARALLEL_WRITERS = 8
 
@@ -62,7 +61,9 @@ def _schedule(schedule: ds.Schedule) -> Schedule:
     return Schedule(
         id=schedule.id,
         time_zone=schedule.timeZone,
-        weekly=tuple(WeeklyRange(frozenset(w.days), _time_range(w.startTime, w.endTime)) for w in schedule.availability),
+        weekly=tuple(
+            WeeklyRange(frozenset(w.days), _time_range(w.startTime, w.endTime)) for w in schedule.availability
+        ),
         overrides=dict(overrides),
     )
 
@@ -84,7 +85,9 @@ def _booking(booking: ds.Booking) -> Booking:
     )
 
 
-def _event_type(event_type: ds.EventType, profiles: Mapping[int, UserProfile], parents: Mapping[int, int | None]) -> EventType:
+def _event_type(
+    event_type: ds.EventType, profiles: Mapping[int, UserProfile], parents: Mapping[int, int | None]
+) -> EventType:
     return EventType(
         id=event_type.id,
         title=event_type.title,
@@ -115,7 +118,9 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
     for booking in bookings:
         if booking.status not in (BookingStatus.ACCEPTED, BookingStatus.PENDING):
             continue
-        holders = {booking.organizer_id} | {by_email[e] for a in booking.attendees if (e := a.email.casefold()) in by_email}
+        holders = {booking.organizer_id} | {
+            by_email[e] for a in booking.attendees if (e := a.email.casefold()) in by_email
+        }
         for user_id in holders:
             for day in keys.utc_days(booking.start, booking.end):
                 busy[(user_id, day)][booking.uid] = BusyEntry(booking.start, booking.end, booking.status)
@@ -226,10 +231,14 @@ def write_items(client: Any, table: str, values: Iterable[Item], progress: Any =
     return written
 
 
-def load_dataset(data: ds.Dataset, table_names: Mapping[str, str], client: Any, progress: Any = None) -> dict[str, int]:
+def load_dataset(
+    data: ds.Dataset, table_names: Mapping[str, str], client: Any, progress: Any = None
+) -> dict[str, int]:
     return {
         "DataTable": write_items(client, table_names["DataTable"], data_items(data), progress),
-        "CredentialsTable": write_items(client, table_names["CredentialsTable"], credential_items(data), progress),
+        "CredentialsTable": write_items(
+            client, table_names["CredentialsTable"], credential_items(data), progress
+        ),
     }
 
 
@@ -241,7 +250,9 @@ def read_dataset(path: Path) -> ds.Dataset:
     return ds.parse_dataset(raw)
 
 
-def load_file(path: Path, table_names: Mapping[str, str], client: Any, progress: Any = None) -> dict[str, int]:
+def load_file(
+    path: Path, table_names: Mapping[str, str], client: Any, progress: Any = None
+) -> dict[str, int]:
     return load_dataset(read_dataset(path), table_names, client, progress)
 
 
@@ -252,10 +263,15 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Load a dataset file (SPEC §3) into the service's tables.")
     parser.add_argument("file", type=Path)
-    parser.add_argument("--endpoint-url", help="a local DynamoDB; missing tables are created from template.yaml")
+    parser.add_argument(
+        "--endpoint-url", help="a local DynamoDB; missing tables are created from template.yaml"
+    )
     parser.add_argument("--template", type=Path, default=Path("template.yaml"))
     parser.add_argument(
-        "--table", action="append", default=[], metavar="LOGICAL_ID=NAME",
+        "--table",
+        action="append",
+        default=[],
+        metavar="LOGICAL_ID=NAME",
         help="real table name of a template table, e.g. DataTable=booking-reassign-dev-DataTable-XYZ",
     )
     args = parser.parse_args(argv)

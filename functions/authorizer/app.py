@@ -28,12 +28,16 @@ def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaConte
             return _policy(event, principal_id="forbidden", context={}, allow=False)
         logger.info("Credentials rejected", extra={"reason": outcome.value})
         # API Gateway answers 401 (UNAUTHORIZED) exactly when the authorizer raises "Unauthorized".
-        raise Exception("Unauthorized")  # noqa: TRY002
+        raise Exception("Unauthorized")
     logger.append_keys(user_id=outcome.user_id, auth_method=outcome.method)
     return _policy(
         event,
         principal_id=str(outcome.user_id),
-        context={"userId": str(outcome.user_id), "authMethod": outcome.method, "clientId": outcome.client_id or ""},
+        context={
+            "userId": str(outcome.user_id),
+            "authMethod": outcome.method,
+            "clientId": outcome.client_id or "",
+        },
         allow=True,
     )
 

@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from reassign_core import runtime
 from reassign_core.errors import NotAuthenticated, ReassignError, UnsupportedApiVersion
 from reassign_core.responses import (
+    ERROR_RESPONSES,
     INTERNAL_ERROR,
     ErrorOutcome,
+    SuccessEnvelope,
     error_body,
     outcome_of,
     reassign_path,
@@ -36,7 +38,8 @@ app = APIGatewayRestResolver(enable_validation=True)
 BookingUid = Annotated[str, Path(min_length=1, max_length=255, description="The booking's uid")]
 ApiVersion = Annotated[str, Header(alias="cal-api-version", description="Must be 2024-08-13")]
 IdempotencyKey = Annotated[
-    str | None, Header(alias="idempotency-key", min_length=1, max_length=255, description="Replay-safe retries")
+    str | None,
+    Header(alias="idempotency-key", min_length=1, max_length=255, description="Replay-safe retries"),
 ]
 
 
@@ -61,23 +64,31 @@ class DirectInvocation(BaseModel):
 # --- HTTP --------------------------------------------------------------------------------------
 
 
-@app.post("/bookings/<bookingUid>/reassign", summary="Reassign a round-robin booking to an automatically chosen host")
+@app.post(
+    "/bookings/<bookingUid>/reassign",
+    summary="Reassign a round-robin booking to an automatically chosen host",
+    responses=ERROR_RESPONSES,
+)
 def reassign_automatically(
-    bookingUid: BookingUid,  # noqa: N803 - the path parameter's public name
+    bookingUid: BookingUid,
     cal_api_version: ApiVersion,
     idempotency_key: IdempotencyKey = None,
-) -> Response:
+) -> SuccessEnvelope:
     return _reassign(ReassignRequest(bookingUid, _caller_id()), idempotency_key)
 
 
-@app.post("/bookings/<bookingUid>/reassign/<userId>", summary="Reassign a round-robin booking to a specific host")
+@app.post(
+    "/bookings/<bookingUid>/reassign/<userId>",
+    summary="Reassign a round-robin booking to a specific host",
+    responses=ERROR_RESPONSES,
+)
 def reassign_to_user(
-    bookingUid: BookingUid,  # noqa: N803
-    userId: Annotated[int, Path(gt=0, le=MAX_INT32, description="The new host's user id")],  # noqa: N803
+    bookingUid: BookingUid,
+    userId: Annotated[int, Path(gt=0, le=MAX_INT32, description="The new host's user id")],
     cal_api_version: ApiVersion,
     body: Annotated[ReassignBody | None, Body()] = None,
     idempotency_key: IdempotencyKey = None,
-) -> Response:
+) -> SuccessEnvelope:
     reason = body.reason if body else None
     return _reassign(ReassignRequest(bookingUid, _caller_id(), userId, reason), idempotency_key)
 
@@ -89,9 +100,8 @@ def _caller_id() -> int:
     return int(user_id)
 
 
-def _reassign(request: ReassignRequest, idempotency_key: str | None) -> Response:
-    body = _execute(request, idempotency_key, app.lambda_context)
-    return Response(status_code=200, content_type="application/json", body=body)
+def _reassign(request: ReassignRequest, idempotency_key: str | None) -> SuccessEnvelope:
+    return SuccessEnvelope.model_validate(_execute(request, idempotency_key, app.lambda_context))
 
 
 def _execute(request: ReassignRequest, idempotency_key: str | None, context: LambdaContext) -> dict[str, Any]:
@@ -138,7 +148,9 @@ def handle_unexpected(error: Exception) -> Response:
 
 
 def _describe(problem: dict[str, Any]) -> str:
-    location = ".".join(str(part) for part in problem.get("loc", ()) if part not in ("body", "path", "header"))
+    location = ".".join(
+        str(part) for part in problem.get("loc", ()) if part not in ("body", "path", "header")
+    )
     return f"{location or 'body'}: {problem.get('msg', 'is invalid')}"
 
 
@@ -167,7 +179,10 @@ def _direct(event: Any, context: LambdaContext) -> dict[str, Any]:
         outcome = outcome_of(error)
         if outcome is INTERNAL_ERROR:
             logger.exception("Unexpected error")
-        return {"statusCode": outcome.status, **error_body(outcome, reassign_path(request.booking_uid, request.target_id))}
+        return {
+            "statusCode": outcome.status,
+            **error_body(outcome, reassign_path(request.booking_uid, request.target_id)),
+        }
 
 
 # --- entry point -------------------------------------------------------------------------------

@@ -76,7 +76,9 @@ def is_out_of_office(days: Iterable[CalendarDay], start: datetime, end: datetime
 def has_conflict(days: Iterable[CalendarDay], booking_uid: str, busy_window: Interval) -> bool:
     """Another ACCEPTED/PENDING booking of the host overlaps the buffered window."""
     return any(
-        uid != booking_uid and entry.status in BUSY_STATUSES and busy_window.overlaps(Interval(entry.start, entry.end))
+        uid != booking_uid
+        and entry.status in BUSY_STATUSES
+        and busy_window.overlaps(Interval(entry.start, entry.end))
         for day in days
         for uid, entry in day.busy.items()
     )

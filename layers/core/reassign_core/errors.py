@@ -65,9 +65,7 @@ class NotRoundRobinHost(ReassignError):
 
 class ConcurrentModification(ReassignError):
     def __init__(self) -> None:
-        super().__init__(
-            "The booking changed while it was being reassigned and retries ran out; try again."
-        )
+        super().__init__("The booking changed while it was being reassigned and retries ran out; try again.")
 
 
 class StoreUnavailable(ReassignError):

@@ -92,7 +92,8 @@ def booking_from_item(item: Item) -> Booking:
         status=BookingStatus(item["status"]),
         created_at=parse_iso(item["createdAt"]),
         attendees=tuple(
-            Attendee(a.get("name", ""), a.get("email", ""), a.get("timeZone", "UTC")) for a in item.get("attendees", [])
+            Attendee(a.get("name", ""), a.get("email", ""), a.get("timeZone", "UTC"))
+            for a in item.get("attendees", [])
         ),
         responses_name=name if isinstance(name, str) and name else None,
         version=item.get("version", 1),
@@ -173,7 +174,11 @@ def schedule_item(schedule: Schedule, user_id: int | None) -> Item:
             for w in schedule.weekly
         ],
         "dateOverrides": [
-            {"date": day.isoformat(), "startTime": format_time_of_day(r.start), "endTime": format_time_of_day(r.end)}
+            {
+                "date": day.isoformat(),
+                "startTime": format_time_of_day(r.start),
+                "endTime": format_time_of_day(r.end),
+            }
             for day, ranges in sorted(schedule.overrides.items())
             for r in ranges
         ],
@@ -289,7 +294,8 @@ def calendar_day_item(day: CalendarDay) -> Item:
         "day": day.day.isoformat(),
         "version": day.version,
         "busy": {
-            uid: {"start": iso(e.start), "end": iso(e.end), "status": e.status.value} for uid, e in day.busy.items()
+            uid: {"start": iso(e.start), "end": iso(e.end), "status": e.status.value}
+            for uid, e in day.busy.items()
         },
         "ooo": [{"start": iso(i.start), "end": iso(i.end)} for i in day.out_of_office],
     }
@@ -306,7 +312,9 @@ def calendar_day_from_item(user_id: int, day: date, item: Mapping[str, Any] | No
             uid: BusyEntry(parse_iso(e["start"]), parse_iso(e["end"]), BookingStatus(e["status"]))
             for uid, e in item.get("busy", {}).items()
         },
-        out_of_office=tuple(Interval(parse_iso(i["start"]), parse_iso(i["end"])) for i in item.get("ooo", [])),
+        out_of_office=tuple(
+            Interval(parse_iso(i["start"]), parse_iso(i["end"])) for i in item.get("ooo", [])
+        ),
     )
 
 
@@ -326,7 +334,11 @@ def host_stats_from_item(item: Mapping[str, Any] | None) -> HostStats:
 
 
 def timeline_item(event_type_id: int, user_id: int, created_at: datetime, uid: str) -> Item:
-    return {**keys.host_timeline_entry(event_type_id, user_id, created_at, uid), "createdAt": iso(created_at), "uid": uid}
+    return {
+        **keys.host_timeline_entry(event_type_id, user_id, created_at, uid),
+        "createdAt": iso(created_at),
+        "uid": uid,
+    }
 
 
 def counter_item(event_type_id: int, user_id: int, interval: str, bookings: int) -> Item:

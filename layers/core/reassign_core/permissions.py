@@ -16,5 +16,6 @@ def may_reassign(caller: Caller, booking: Booking, event_type: EventType | None)
         return True
     managed_teams = (event_type.team_id, event_type.organization_id)
     return any(
-        team_id is not None and caller.team_roles.get(team_id) in TEAM_MANAGER_ROLES for team_id in managed_teams
+        team_id is not None and caller.team_roles.get(team_id) in TEAM_MANAGER_ROLES
+        for team_id in managed_teams
     )

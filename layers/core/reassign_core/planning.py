@@ -212,7 +212,9 @@ def booking_title(event_type: EventType, organizer_name: str, booking: Booking) 
     )
 
 
-def reassigned_booking(event_type: EventType, booking: Booking, holder: Holder | None, winner: Host) -> Booking:
+def reassigned_booking(
+    event_type: EventType, booking: Booking, holder: Holder | None, winner: Host
+) -> Booking:
     if holder is None or holder.attendee_index is None:
         return replace(
             booking,
@@ -250,7 +252,9 @@ def plan_reassignment(
     written = {(c.user_id, c.day) for c in writes}
     # Every calendar day the choice rested on must still be as read when the write lands.
     checks = tuple(
-        day for (user_id, d), day in data.calendars.items() if user_id == winner.user_id and (user_id, d) not in written
+        day
+        for (user_id, d), day in data.calendars.items()
+        if user_id == winner.user_id and (user_id, d) not in written
     )
 
     stats: dict[int, HostStats] = {}
@@ -263,7 +267,9 @@ def plan_reassignment(
         stats[winner.user_id] = replace(won, last_booked_at=latest)
         counters |= {(winner.user_id, i): 1 for i in intervals}
         if holder is not None and holder.is_round_robin_host:
-            stats[holder.user_id] = replace(data.stats[holder.user_id], last_booked_at=data.holder_latest_other)
+            stats[holder.user_id] = replace(
+                data.stats[holder.user_id], last_booked_at=data.holder_latest_other
+            )
             counters |= {(holder.user_id, i): -1 for i in intervals}
             removals = (holder.user_id,)
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -24,7 +24,7 @@ from reassign_core import items, keys
 from reassign_core.errors import StoreUnavailable, WriteConflict
 from reassign_core.items import Item, WireItem, from_wire, to_wire
 from reassign_core.models import Booking, CalendarDay, Caller, EventType, HostStats, UserProfile
-from reassign_core.planning import CalendarKey, HostData, HostDataRequest, Plan
+from reassign_core.planning import HostData, HostDataRequest, Plan
 from reassign_core.timeutil import iso, parse_iso
 
 BATCH_GET_LIMIT = 100
@@ -42,9 +42,6 @@ RETRYABLE_CODES = frozenset(
 )
 CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
-T = TypeVar("T")
-
-
 
 @contextmanager
 def translated_store_errors() -> Iterator[None]:
@@ -59,7 +56,7 @@ def translated_store_errors() -> Iterator[None]:
         raise StoreUnavailable from error
 
 
-def _chunks(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+def _chunks[T](values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -115,16 +112,26 @@ class ReassignRepository:
         calendar_keys = {ck: keys.calendar_day(*ck) for ck in request.calendars}
         stats_keys = {uid: keys.host_stats(event_type_id, uid) for uid in request.stats_of}
         counter_keys = (
-            {uid: keys.host_counter(event_type_id, uid, request.counter_interval) for uid in request.counters_of}
+            {
+                uid: keys.host_counter(event_type_id, uid, request.counter_interval)
+                for uid in request.counters_of
+            }
             if request.counter_interval
             else {}
         )
         holder_latest = (
-            self._executor.submit(self._latest_booking_other_than, event_type_id, request.holder_timeline_of, booking)
+            self._executor.submit(
+                self._latest_booking_other_than, event_type_id, request.holder_timeline_of, booking
+            )
             if request.holder_timeline_of is not None
             else None
         )
-        all_keys = [*schedule_keys.values(), *calendar_keys.values(), *stats_keys.values(), *counter_keys.values()]
+        all_keys = [
+            *schedule_keys.values(),
+            *calendar_keys.values(),
+            *stats_keys.values(),
+            *counter_keys.values(),
+        ]
         found = self._batch_get(all_keys)
 
         def lookup(key: Mapping[str, str]) -> Item | None:
@@ -136,20 +143,30 @@ class ReassignRepository:
                 schedules[sid] = items.schedule_from_item(item)
         return HostData(
             schedules=schedules,
-            calendars={ck: items.calendar_day_from_item(ck[0], ck[1], lookup(key)) for ck, key in calendar_keys.items()},
+            calendars={
+                ck: items.calendar_day_from_item(ck[0], ck[1], lookup(key))
+                for ck, key in calendar_keys.items()
+            },
             stats={uid: items.host_stats_from_item(lookup(key)) for uid, key in stats_keys.items()},
-            interval_counts={uid: (lookup(key) or {}).get("bookings", 0) for uid, key in counter_keys.items()},
+            interval_counts={
+                uid: (lookup(key) or {}).get("bookings", 0) for uid, key in counter_keys.items()
+            },
             holder_latest_other=holder_latest.result() if holder_latest else None,
         )
 
-    def _latest_booking_other_than(self, event_type_id: int, user_id: int, booking: Booking) -> datetime | None:
+    def _latest_booking_other_than(
+        self, event_type_id: int, user_id: int, booking: Booking
+    ) -> datetime | None:
         """The holder's last-booked time once this booking is gone: two newest timeline entries."""
         with translated_store_errors():
             response = self._client.query(
                 TableName=self._data_table,
                 KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
                 ExpressionAttributeValues=to_wire(
-                    {":pk": keys.host_stats_partition(event_type_id, user_id), ":prefix": keys.TIMELINE_PREFIX}
+                    {
+                        ":pk": keys.host_stats_partition(event_type_id, user_id),
+                        ":prefix": keys.TIMELINE_PREFIX,
+                    }
                 ),
                 ScanIndexForward=False,
                 Limit=2,
@@ -177,7 +194,9 @@ class ReassignRepository:
                 raise StoreUnavailable from error
             raise
 
-    def _transaction(self, plan: Plan, event_type_id: int, at: datetime, event_id: str) -> list[dict[str, Any]]:
+    def _transaction(
+        self, plan: Plan, event_type_id: int, at: datetime, event_id: str
+    ) -> list[dict[str, Any]]:
         booking, after = plan.before, plan.after
         from_user = plan.holder.user_id if plan.holder else None
         record = {
@@ -224,16 +243,25 @@ class ReassignRepository:
         ]
         for day in plan.calendar_writes:
             operations.append(
-                self._put_versioned(items.calendar_day_item(replace_version(day, day.version + 1)), day.version)
+                self._put_versioned(
+                    items.calendar_day_item(replace_version(day, day.version + 1)), day.version
+                )
             )
         for day in plan.calendar_checks:
             operations.append(
-                {"ConditionCheck": {"TableName": self._data_table, **_version_condition(day.version),
-                                    "Key": to_wire(keys.calendar_day(day.user_id, day.day))}}
+                {
+                    "ConditionCheck": {
+                        "TableName": self._data_table,
+                        **_version_condition(day.version),
+                        "Key": to_wire(keys.calendar_day(day.user_id, day.day)),
+                    }
+                }
             )
         for user_id, stats in plan.stats_writes.items():
             fresh = HostStats(stats.last_booked_at, stats.version + 1)
-            operations.append(self._put_versioned(items.host_stats_item(event_type_id, user_id, fresh), stats.version))
+            operations.append(
+                self._put_versioned(items.host_stats_item(event_type_id, user_id, fresh), stats.version)
+            )
         for (user_id, interval), delta in plan.counter_deltas.items():
             operations.append(
                 {
@@ -264,8 +292,10 @@ class ReassignRepository:
             ":read": plan.before.version,
             ":next": plan.before.version + 1,
         }
-        assignments = "userId = :organizer, title = :title, attendees = :attendees, reassignedById = :by, " \
+        assignments = (
+            "userId = :organizer, title = :title, attendees = :attendees, reassignedById = :by, "
             "updatedAt = :at, version = :next"
+        )
         if plan.reason is not None:
             values[":reason"] = plan.reason
             assignments += ", reassignReason = :reason"
@@ -280,7 +310,9 @@ class ReassignRepository:
         }
 
     def _put_versioned(self, item: Item, read_version: int) -> dict[str, Any]:
-        return {"Put": {"TableName": self._data_table, "Item": to_wire(item), **_version_condition(read_version)}}
+        return {
+            "Put": {"TableName": self._data_table, "Item": to_wire(item), **_version_condition(read_version)}
+        }
 
     # --- plumbing --------------------------------------------------------------------------
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
 
 from reassign_core import errors
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from reassign_core.service import ReassignResult
 from reassign_core.timeutil import iso, utc_now
 
@@ -48,8 +53,9 @@ def outcome_of(error: Exception) -> ErrorOutcome:
     return INTERNAL_ERROR
 
 
-def error_body(outcome: ErrorOutcome, path: str, details: dict[str, Any] | None = None,
-               now: datetime | None = None) -> dict[str, Any]:
+def error_body(
+    outcome: ErrorOutcome, path: str, details: dict[str, Any] | None = None, now: datetime | None = None
+) -> dict[str, Any]:
     return {
         "status": "error",
         "timestamp": iso(now or utc_now()),
@@ -86,3 +92,54 @@ def reassign_path(booking_uid: str, target_id: int | None) -> str:
     """The public path of a request, for envelopes of direct invocations."""
     suffix = f"/{target_id}" if target_id is not None else ""
     return f"/v2/bookings/{booking_uid}/reassign{suffix}"
+
+
+# --- the same shapes as models, for the OpenAPI document -----------------------------------------
+
+
+class ReassignedHost(BaseModel):
+    id: int
+    name: str
+    email: str
+    displayEmail: str = Field(description="email without a managed-user suffix")
+
+
+class ReassignedBooking(BaseModel):
+    bookingUid: str
+    reassignedTo: ReassignedHost
+
+
+class SuccessEnvelope(BaseModel):
+    status: str = Field(default="success", pattern="^success$")
+    data: ReassignedBooking
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ErrorEnvelope(BaseModel):
+    status: str = Field(default="error", pattern="^error$")
+    timestamp: str
+    path: str
+    error: ErrorDetail
+
+
+def _documented(status: int, description: str) -> dict[int, OpenAPIResponse]:
+    return {status: {"description": description, "content": {"application/json": {"model": ErrorEnvelope}}}}
+
+
+# Every error status the API answers (API Gateway's own included), for the OpenAPI document.
+ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
+    **_documented(400, "Bad api version, malformed input, not round robin, cancelled, no host available"),
+    **_documented(401, "Missing, malformed, unknown, expired or revoked credentials"),
+    **_documented(403, "The caller may not reassign this booking"),
+    **_documented(404, "Unknown booking or user"),
+    **_documented(409, "Concurrent change and retries ran out, or Idempotency-Key in flight"),
+    **_documented(422, "Idempotency-Key reused with a different request"),
+    **_documented(429, "Throttled"),
+    **_documented(500, "Unexpected error"),
+    **_documented(503, "The store is busy; retry after Retry-After seconds"),
+}

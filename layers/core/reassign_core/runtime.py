@@ -49,7 +49,9 @@ def dynamodb_client() -> Any:
 @cache
 def reassign_service() -> ReassignService:
     executor = ThreadPoolExecutor(max_workers=READ_PARALLELISM, thread_name_prefix="dynamodb")
-    repository = ReassignRepository(dynamodb_client(), settings().data_table, settings().outbox_table, executor)
+    repository = ReassignRepository(
+        dynamodb_client(), settings().data_table, settings().outbox_table, executor
+    )
     return ReassignService(repository, max_attempts=settings().max_write_attempts)
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 from reassign_core.models import Booking, EventType, Host, ResetInterval, TimestampBasis
 
-
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 

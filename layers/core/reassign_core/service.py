@@ -58,7 +58,9 @@ class ReassignService:
             try:
                 return self._attempt(request)
             except WriteConflict as conflict:
-                logger.info("Reassignment conflicted; retrying", extra={"attempt": attempt, "reasons": str(conflict)})
+                logger.info(
+                    "Reassignment conflicted; retrying", extra={"attempt": attempt, "reasons": str(conflict)}
+                )
                 if attempt < self._max_attempts:
                     # Full jitter: concurrent losers spread out instead of colliding again.
                     self._sleep(random.uniform(0, 0.02 * 2**attempt))
@@ -70,7 +72,9 @@ class ReassignService:
         booking = context.booking
         if booking is None:
             raise BookingNotFound(request.booking_uid)
-        event_type = repository.read_event_type(booking.event_type_id) if booking.event_type_id is not None else None
+        event_type = (
+            repository.read_event_type(booking.event_type_id) if booking.event_type_id is not None else None
+        )
         event_type = planning.check_reassignable(context.caller, booking, event_type)
         holder = planning.current_holder(event_type, booking)
 
@@ -88,13 +92,21 @@ class ReassignService:
         now = self._clock()
         wanted = planning.host_data_request(event_type, booking, holder, pool, now)
         data = repository.read_host_data(event_type.id, booking, wanted)
-        winner = pool[0] if request.target_id is not None else planning.choose_winner(event_type, booking, pool, data)
+        winner = (
+            pool[0]
+            if request.target_id is not None
+            else planning.choose_winner(event_type, booking, pool, data)
+        )
         plan = planning.plan_reassignment(
             request.kind, request.actor_id, request.reason, event_type, booking, holder, winner, data
         )
         repository.commit(plan, event_type.id, now, self._new_id())
         logger.info(
             "Booking reassigned",
-            extra={"bookingUid": booking.uid, "fromUserId": holder.user_id if holder else None, "toUserId": winner.user_id},
+            extra={
+                "bookingUid": booking.uid,
+                "fromUserId": holder.user_id if holder else None,
+                "toUserId": winner.user_id,
+            },
         )
         return ReassignResult(booking.uid, winner.user)

@@ -1,0 +1,102 @@
+# Every target sets itself up on a fresh clone: the venv (.venv, Python 3.13 - the Lambda
+# runtime's version) is (re)created and filled from requirements-dev.txt when missing or
+# when that file changes.
+#
+#   make test                 lint + sam validate --lint + pytest (what CI runs)
+#   make run [PORT=3000] [DATA=file.json] [ENDPOINT=url]   local API, no Docker
+#   make load DATA=file.json [ENDPOINT=url]                load a dataset
+#   make invoke FUNCTION=ReassignFunction EVENT=events/x.json [DATA=file.json]
+#   make build | bench | openapi | clean | distclean
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VENV_BIN := $(CURDIR)/$(VENV)/bin
+PY := $(VENV_BIN)/python
+STAMP := $(VENV)/.installed
+
+# A python3.13 that really runs (a pyenv shim of an inactive version does not).
+PYTHON313 ?= $(shell for p in "$$(command -v python3.13)" "$$(PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null)"; do \
+	[ -n "$$p" ] && "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13); print(sys.executable)' 2>/dev/null && break; \
+	done)
+
+PORT ?= 3000
+DATA ?=
+ENDPOINT ?=
+
+# Local tools need a region but never real credentials; no SAM telemetry from dev/CI.
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY ?= 0
+# The local entry points import the shared package straight from its source folder.
+LOCAL_ENV := PYTHONPATH="$(CURDIR)/layers/core:$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}"
+
+.PHONY: help venv test lint validate pytest run build load invoke bench openapi clean distclean
+
+help:
+	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+
+venv: $(STAMP)
+
+$(STAMP): requirements-dev.txt
+	@if [ -z "$(PYTHON313)" ]; then \
+		echo "error: Python 3.13 not found. Install it (e.g. 'pyenv install 3.13.0') or run 'make PYTHON313=/path/to/python3.13 ...'" >&2; \
+		exit 1; \
+	fi
+	@if [ -x "$(PY)" ] && ! "$(PY)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
+		echo "$(VENV) is not Python 3.13: recreating it"; rm -rf "$(VENV)"; \
+	fi
+	@[ -x "$(PY)" ] || "$(PYTHON313)" -m venv "$(VENV)"
+	"$(PY)" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch "$@"
+
+# Run every check even if an earlier one fails, so one run shows all problems; fail if any did.
+test: $(STAMP)
+	@rc=0; \
+	$(MAKE) --no-print-directory lint || rc=1; \
+	$(MAKE) --no-print-directory validate || rc=1; \
+	$(MAKE) --no-print-directory pytest || rc=1; \
+	if [ $$rc -ne 0 ]; then echo "make test: FAILED" >&2; else echo "make test: OK"; fi; \
+	exit $$rc
+
+lint: $(STAMP)
+	@rc=0; \
+	( set -x; "$(VENV_BIN)/ruff" check . ) || rc=1; \
+	( set -x; "$(VENV_BIN)/ruff" format --check . ) || rc=1; \
+	( set -x; "$(VENV_BIN)/mypy" ) || rc=1; \
+	for handler in functions/*/app.py; do ( set -x; "$(VENV_BIN)/mypy" "$$handler" ) || rc=1; done; \
+	exit $$rc
+
+validate: $(STAMP)
+	"$(VENV_BIN)/sam" validate --lint --template template.yaml
+
+pytest: $(STAMP)
+	"$(PY)" -m pytest
+
+# The layer/function Makefiles look for python3.13 on PATH: the venv's comes first.
+build: $(STAMP)
+	PATH="$(VENV_BIN):$$PATH" PYTHON313="$(PY)" "$(VENV_BIN)/sam" build --template template.yaml
+
+run: $(STAMP)
+	$(LOCAL_ENV) "$(PY)" -m local.gateway --port $(PORT) $(if $(DATA),--data "$(DATA)") $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
+
+load: $(STAMP)
+	@[ -n "$(DATA)" ] || { echo "usage: make load DATA=file.json [ENDPOINT=url]" >&2; exit 2; }
+	$(LOCAL_ENV) "$(PY)" -m local.loader "$(DATA)" $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
+
+invoke: $(STAMP)
+	@[ -n "$(FUNCTION)" ] && [ -n "$(EVENT)" ] || { echo "usage: make invoke FUNCTION=ReassignFunction EVENT=events/file.json [DATA=file.json]" >&2; exit 2; }
+	$(LOCAL_ENV) "$(PY)" -m local.invoke --function "$(FUNCTION)" --event "$(EVENT)" $(if $(DATA),--data "$(DATA)")
+
+bench: $(STAMP)
+	$(LOCAL_ENV) "$(PY)" -m bench.run
+
+openapi: $(STAMP)
+	$(LOCAL_ENV) "$(PY)" -m local.openapi
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf "$(VENV)"

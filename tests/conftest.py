@@ -1,0 +1,120 @@
+"""Shared fixtures: one embedded DynamoDB per session, a clean store per test, the real handlers."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "layers" / "core"), str(ROOT)]
+
+from local.cfn import Template, ensure_tables, load_template  # noqa: E402
+from local.dataset import parse_dataset  # noqa: E402
+from local.dynamo import EmbeddedDynamoDB  # noqa: E402
+from local.loader import load_dataset  # noqa: E402
+from reassign_core import keys  # noqa: E402
+from reassign_core.items import from_wire  # noqa: E402
+from tests.factories import LambdaContext  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def template() -> Template:
+    return load_template(ROOT / "template.yaml")
+
+
+@pytest.fixture(scope="session")
+def dynamo(template: Template) -> Iterator[EmbeddedDynamoDB]:
+    with EmbeddedDynamoDB() as db:
+        # The functions read their settings once per process: point them at the embedded store.
+        os.environ["DYNAMODB_ENDPOINT_URL"] = db.endpoint_url
+        for name, table in template.table_names().items():
+            os.environ[
+                {
+                    "DataTable": "DATA_TABLE",
+                    "CredentialsTable": "CREDENTIALS_TABLE",
+                    "OutboxTable": "OUTBOX_TABLE",
+                    "IdempotencyTable": "IDEMPOTENCY_TABLE",
+                }[name]
+            ] = table
+        os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "BookingReassignTest")
+        os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "reassign")
+        yield db
+
+
+class Store:
+    """The tables of one test: load a dataset, read items back, snapshot everything."""
+
+    def __init__(self, client: Any, template: Template) -> None:
+        self.client = client
+        self.tables = template.table_names()
+
+    def load(self, dataset: dict[str, Any]) -> None:
+        load_dataset(parse_dataset(dataset), self.tables, self.client)
+
+    def item(self, key: dict[str, str], table: str = "DataTable") -> dict[str, Any] | None:
+        from reassign_core.items import to_wire
+
+        found = self.client.get_item(TableName=self.tables[table], Key=to_wire(key), ConsistentRead=True)
+        return from_wire(found["Item"]) if "Item" in found else None
+
+    def booking(self, uid: str) -> dict[str, Any] | None:
+        return self.item(keys.booking(uid))
+
+    def scan(self, table: str = "DataTable") -> list[dict[str, Any]]:
+        """Tests only: every item of a table (the service itself never scans)."""
+        found: list[dict[str, Any]] = []
+        for page in self.client.get_paginator("scan").paginate(TableName=self.tables[table]):
+            found.extend(from_wire(i) for i in page["Items"])
+        return found
+
+    def snapshot(self) -> dict[str, list[str]]:
+        """Every item of every table but idempotency records, comparable across calls."""
+        return {
+            name: sorted(json.dumps(i, sort_keys=True) for i in self.scan(name))
+            for name in self.tables
+            if name != "IdempotencyTable"
+        }
+
+
+@pytest.fixture
+def store(dynamo: EmbeddedDynamoDB, template: Template) -> Store:
+    dynamo.reset()
+    client = dynamo.client()
+    ensure_tables(client, template)
+    return Store(client, template)
+
+
+def _load_handler(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def reassign_app(dynamo: EmbeddedDynamoDB) -> ModuleType:
+    return _load_handler("reassign_function_app", ROOT / "functions" / "reassign" / "app.py")
+
+
+@pytest.fixture(scope="session")
+def authorizer_app(dynamo: EmbeddedDynamoDB) -> ModuleType:
+    return _load_handler("authorizer_function_app", ROOT / "functions" / "authorizer" / "app.py")
+
+
+@pytest.fixture
+def invoke(reassign_app: ModuleType, store: Store) -> Any:
+    """Direct invocation of the reassign function (SPEC §7)."""
+
+    def call(event: Any) -> dict[str, Any]:
+        return reassign_app.lambda_handler(event, LambdaContext())
+
+    return call
