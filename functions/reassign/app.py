@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from reassign_core import runtime
 from reassign_core.errors import NotAuthenticated, ReassignError, UnsupportedApiVersion
 from reassign_core.responses import (
-    ERROR_RESPONSES,
+    DOCUMENTED_RESPONSES,
     INTERNAL_ERROR,
     ErrorOutcome,
     SuccessEnvelope,
@@ -67,7 +67,7 @@ class DirectInvocation(BaseModel):
 @app.post(
     "/bookings/<bookingUid>/reassign",
     summary="Reassign a round-robin booking to an automatically chosen host",
-    responses=ERROR_RESPONSES,
+    responses=DOCUMENTED_RESPONSES,
 )
 def reassign_automatically(
     bookingUid: BookingUid,
@@ -80,7 +80,7 @@ def reassign_automatically(
 @app.post(
     "/bookings/<bookingUid>/reassign/<userId>",
     summary="Reassign a round-robin booking to a specific host",
-    responses=ERROR_RESPONSES,
+    responses=DOCUMENTED_RESPONSES,
 )
 def reassign_to_user(
     bookingUid: BookingUid,

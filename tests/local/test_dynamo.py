@@ -43,11 +43,11 @@ def test_concurrent_conditional_transactions_exactly_one_wins(store: EmbeddedDyn
     _create(client)
     # Ballast: moto snapshots the whole table per transaction and restores it on failure, so on
     # a threaded server a loser's rollback can erase a winner's commit; a bigger table widens that window.
-    for start in range(0, 400, 25):
+    for start in range(0, 300, 25):
         client.batch_write_item(
             RequestItems={"Items": [{"PutRequest": {"Item": {"PK": {"S": f"ballast-{i}"}}}} for i in range(start, start + 25)]}
         )
-    threads_per_round, rounds = 12, 5
+    threads_per_round, rounds = 12, 8
     for round_no in range(rounds):
         barrier = threading.Barrier(threads_per_round)
         outcomes: dict[int, str] = {}

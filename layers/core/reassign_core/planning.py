@@ -215,13 +215,17 @@ def booking_title(event_type: EventType, organizer_name: str, booking: Booking) 
 def reassigned_booking(
     event_type: EventType, booking: Booking, holder: Holder | None, winner: Host
 ) -> Booking:
-    if holder is None or holder.attendee_index is None:
+    seat = Attendee(winner.user.name, winner.user.email, winner.user.time_zone)
+    if holder is None:
+        # A fixed host organizes and no round-robin host attends: the organizer stays (SPEC §5.5)
+        # and the winner joins. Making the winner organizer would drop the fixed host.
+        return replace(booking, attendees=(*booking.attendees, seat))
+    if holder.attendee_index is None:
         return replace(
             booking,
             organizer_id=winner.user_id,
             title=booking_title(event_type, winner.user.name, booking),
         )
-    seat = Attendee(winner.user.name, winner.user.email, winner.user.time_zone)
     attendees = list(booking.attendees)
     attendees[holder.attendee_index] = seat
     return replace(booking, attendees=tuple(attendees))

@@ -210,6 +210,8 @@ class ReassignRepository:
             "reassignType": plan.kind.value,
             "reason": plan.reason,
             "at": iso(at),
+            # The booking version this write creates: orders a booking's events when `at` ties (same ms).
+            "bookingVersion": booking.version + 1,
         }
         operations: list[dict[str, Any]] = [
             self._update_booking(plan, at),

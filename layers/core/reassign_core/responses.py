@@ -131,8 +131,12 @@ def _documented(status: int, description: str) -> dict[int, OpenAPIResponse]:
     return {status: {"description": description, "content": {"application/json": {"model": ErrorEnvelope}}}}
 
 
-# Every error status the API answers (API Gateway's own included), for the OpenAPI document.
-ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
+# Every status the API answers (API Gateway's own included), for the OpenAPI document.
+DOCUMENTED_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "Reassigned (or already held by the requested host)",
+        "content": {"application/json": {"model": SuccessEnvelope}},
+    },
     **_documented(400, "Bad api version, malformed input, not round robin, cancelled, no host available"),
     **_documented(401, "Missing, malformed, unknown, expired or revoked credentials"),
     **_documented(403, "The caller may not reassign this booking"),

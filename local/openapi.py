@@ -1,0 +1,60 @@
+"""Writes docs/openapi.json: the API's OpenAPI document, generated from the reassign function's routes.
+
+python -m local.openapi [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = ROOT / "docs" / "openapi.json"
+
+
+def generate() -> str:
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+
+    spec = importlib.util.spec_from_file_location(
+        "reassign_openapi_app", ROOT / "functions" / "reassign" / "app.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    schema: dict[str, Any] = json.loads(
+        module.app.get_openapi_json_schema(
+            title="Booking reassignment API",
+            version="2024-08-13",
+            description="Cal.com API v2 compatible reassignment of round-robin bookings.",
+            servers=[Server(url="/v2", description="the API Gateway stage (v2)")],
+            security_schemes={
+                "bearer": HTTPBearer(description="API key (cal_...) or managed-user access token")
+            },
+            security=[{"bearer": []}],
+        )
+    )
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if docs/openapi.json is stale")
+    args = parser.parse_args(argv)
+    document = generate()
+    if args.check:
+        if not DOCUMENT.exists() or DOCUMENT.read_text() != document:
+            print("docs/openapi.json is stale: run `make openapi`", file=sys.stderr)
+            return 1
+        return 0
+    DOCUMENT.parent.mkdir(exist_ok=True)
+    DOCUMENT.write_text(document)
+    print(f"wrote {DOCUMENT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The REQUEST authorizer: API keys and managed-user tokens, looked up by hash (SPEC §1, §2, §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.factories import MANAGED_TOKEN, OWNER_KEY, READONLY_TOKEN, LambdaContext, base_dataset
+
+METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/v2/POST/bookings/b-1/reassign"
+
+
+def authorizer_event(authorization: str | None) -> dict[str, Any]:
+    headers = {"cal-api-version": "2024-08-13"} | (
+        {"Authorization": authorization} if authorization is not None else {}
+    )
+    return {
+        "type": "REQUEST",
+        "methodArn": METHOD_ARN,
+        "resource": "/bookings/{bookingUid}/reassign",
+        "path": "/bookings/b-1/reassign",
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {},
+        "pathParameters": {"bookingUid": "b-1"},
+        "stageVariables": {},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abc123",
+            "stage": "v2",
+            "httpMethod": "POST",
+            "path": "/v2/bookings/b-1/reassign",
+            "resourcePath": "/bookings/{bookingUid}/reassign",
+        },
+    }
+
+
+@pytest.fixture
+def authorize(authorizer_app: Any, store: Any) -> Any:
+    data = base_dataset()
+    data["apiKeys"] += [
+        {"key": "cal_expired_key_0001", "userId": 1, "expiresAt": "2020-01-01T00:00:00Z"},
+        {"key": "cal_revoked_key_0001", "userId": 1, "revokedAt": "2026-01-01T00:00:00Z"},
+    ]
+    data["accessTokens"].append(
+        {
+            "token": "expired-token-0001",
+            "userId": 2,
+            "clientId": "client-write",
+            "expiresAt": "2020-01-01T00:00:00Z",
+        }
+    )
+    store.load(data)
+
+    def call(authorization: str | None) -> dict[str, Any]:
+        return authorizer_app.lambda_handler(authorizer_event(authorization), LambdaContext())
+
+    return call
+
+
+def test_api_key_is_allowed_on_every_route_with_the_user_in_context(authorize: Any) -> None:
+    policy = authorize(f"Bearer {OWNER_KEY}")
+
+    statement = policy["policyDocument"]["Statement"][0]
+    assert statement["Effect"] == "Allow"
+    assert statement["Resource"] == ["arn:aws:execute-api:us-east-1:123456789012:abc123/v2/*/*"]
+    assert policy["context"] == {"userId": "1", "authMethod": "apiKey", "clientId": ""}
+    assert policy["principalId"] == "1"
+
+
+def test_managed_user_token_acts_as_its_user(authorize: Any) -> None:
+    policy = authorize(f"Bearer {MANAGED_TOKEN}")
+
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert policy["context"] == {"userId": "2", "authMethod": "accessToken", "clientId": "client-write"}
+
+
+def test_token_whose_client_lacks_booking_write_is_denied(authorize: Any) -> None:
+    policy = authorize(f"Bearer {READONLY_TOKEN}")
+
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert "userId" not in policy.get("context", {})
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        f"Basic {OWNER_KEY}",
+        OWNER_KEY,
+        "Bearer cal_unknown_key",
+        "Bearer cal_expired_key_0001",
+        "Bearer cal_revoked_key_0001",
+        "Bearer expired-token-0001",
+        "Bearer unknown-token",
+        f"Bearer {OWNER_KEY}x",
+        f"Bearer {OWNER_KEY.upper()}",
+        "Bearer " + "a" * 16384,
+    ],
+)
+def test_bad_credentials_are_unauthorized(authorize: Any, authorization: str | None) -> None:
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorize(authorization)
+
+
+def test_scheme_is_case_insensitive(authorize: Any) -> None:
+    assert authorize(f"bearer {OWNER_KEY}")["policyDocument"]["Statement"][0]["Effect"] == "Allow"

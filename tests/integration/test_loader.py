@@ -1,0 +1,143 @@
+"""The dataset loader: whole-file validation, hashed secrets, idempotent, derived items, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local import loader
+from local.dataset import DatasetError, parse_dataset
+from reassign_core import keys
+from tests.factories import OWNER_KEY, base_dataset
+
+
+def test_a_bad_file_lists_every_problem_with_its_path() -> None:
+    data = base_dataset()
+    data["users"][1]["timeZone"] = "Mars/Olympus"
+    data["bookings"][0]["startTime"] = "tomorrow"
+    data["bookings"][0]["eventTypeId"] = 999
+    data["eventTypes"][0]["hosts"][0]["priority"] = 9
+    data["schedules"][0]["availability"][0]["days"] = [7]
+
+    with pytest.raises(DatasetError) as caught:
+        parse_dataset(data)
+
+    paths = {p.path for p in caught.value.problems}
+    assert {
+        "users[1].timeZone",
+        "bookings[0].startTime",
+        "eventTypes[0].hosts[0].priority",
+        "schedules[0].availability[0].days",
+    } <= paths
+
+
+def test_dangling_references_are_listed() -> None:
+    data = base_dataset()
+    data["bookings"][0]["eventTypeId"] = 999
+    data["eventTypes"][0]["hosts"].append({"userId": 555})
+    data["apiKeys"].append({"key": OWNER_KEY, "userId": 1})
+
+    with pytest.raises(DatasetError) as caught:
+        parse_dataset(data)
+
+    reasons = {(p.path, p.reason) for p in caught.value.problems}
+    assert ("bookings[0].eventTypeId", "no event type with id 999") in reasons
+    assert ("eventTypes[0].hosts[3].userId", "no user with id 555") in reasons
+    assert any(path.startswith("apiKeys[") and "duplicate" in reason for path, reason in reasons)
+
+
+def test_a_bad_file_writes_nothing(store: Any, tmp_path: Path, capsys: Any) -> None:
+    data = base_dataset()
+    data["bookings"][0]["endTime"] = data["bookings"][0]["startTime"]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+
+    code = loader.main([str(path), "--endpoint-url", store.client.meta.endpoint_url])
+
+    assert code == 1
+    assert "bookings[0]: endTime must be after startTime" in capsys.readouterr().err
+    assert store.scan() == [] and store.scan("CredentialsTable") == []
+
+
+def test_invalid_json_is_reported_not_raised(tmp_path: Path, capsys: Any) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text("{nope")
+
+    assert loader.main([str(path)]) == 1
+    assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_secrets_are_stored_only_as_sha256(store: Any) -> None:
+    store.load(base_dataset())
+
+    stored = store.scan("CredentialsTable")
+
+    assert store.item(keys.api_key(keys.credential_hash(OWNER_KEY)), "CredentialsTable")["userId"] == 1
+    assert OWNER_KEY not in json.dumps(stored)
+    assert all(not i["PK"].startswith(("APIKEY#cal_", "TOKEN#managed")) for i in stored)
+
+
+def test_loading_twice_changes_nothing(store: Any) -> None:
+    store.load(base_dataset())
+    first = store.snapshot()
+
+    store.load(base_dataset())
+
+    assert store.snapshot() == first
+
+
+def test_loader_writes_calendars_stats_timeline_and_counters(store: Any) -> None:
+    data = base_dataset()
+    data["bookings"][0]["startTime"] = "2050-01-07T23:30:00Z"  # crosses midnight UTC
+    data["bookings"][0]["endTime"] = "2050-01-08T00:30:00Z"
+    store.load(data)
+
+    first_day = store.item({"PK": "CAL#2", "SK": "DAY#2050-01-07"})
+    second_day = store.item({"PK": "CAL#2", "SK": "DAY#2050-01-08"})
+    assert "b-1" in first_day["busy"] and "b-1" in second_day["busy"]
+    assert store.item(keys.host_stats(100, 2))["lastBookedAt"] == "2026-11-20T08:00:00.000Z"
+    assert "lastBookedAt" not in store.item(keys.host_stats(100, 3))  # never booked
+    assert store.item({"PK": "ETHOST#100#2", "SK": "COUNT#MONTH#CREATED_AT#2026-11"})["bookings"] == 1
+    assert store.item({"PK": "ETHOST#100#2", "SK": "COUNT#DAY#START_TIME#2050-01-07"})["bookings"] == 1
+    assert store.item({"PK": "ETHOST#100#2", "SK": "BOOKED#2026-11-20T08:00:00.000Z#b-1"}) is not None
+
+
+def test_attendee_hosts_get_the_booking_in_their_calendar(store: Any) -> None:
+    data = base_dataset()
+    data["bookings"][0]["attendees"].append({"name": "Three", "email": "USER3@example.test"})
+    store.load(data)
+
+    assert "b-1" in store.item({"PK": "CAL#3", "SK": "DAY#2050-01-07"})["busy"]
+
+
+def test_cli_creates_missing_tables_on_a_local_endpoint(dynamo: Any, tmp_path: Path, capsys: Any) -> None:
+    dynamo.reset()
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(base_dataset()))
+
+    assert loader.main([str(path), "--endpoint-url", dynamo.endpoint_url]) == 0
+
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["items"]["DataTable"] > 0 and summary["items"]["CredentialsTable"] == 7
+    assert "DataTable" in dynamo.client().list_tables()["TableNames"]
+
+
+def test_large_files_report_progress(store: Any, capsys: Any) -> None:
+    data = base_dataset()
+    data["bookings"] = [
+        {
+            **data["bookings"][0],
+            "uid": f"b-{i}",
+            "startTime": f"2050-02-{1 + i % 28:02d}T10:00:00Z",
+            "endTime": f"2050-02-{1 + i % 28:02d}T11:00:00Z",
+        }
+        for i in range(1200)
+    ]
+    import sys
+
+    loader.load_dataset(parse_dataset(data), store.tables, store.client, progress=sys.stderr)
+
+    assert "DataTable: 1000 items" in capsys.readouterr().err

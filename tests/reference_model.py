@@ -1,0 +1,213 @@
+"""A reference model of SPEC §5: whom an auto reassignment should pick, computed the slow, obvious way.
+
+It reads the raw dataset dict (SPEC §3 format), looks at *every* booking each time (no calendars,
+no counters, no stats) and has its own availability code: it walks the booking minute by minute
+and asks, for each minute, "is this instant inside some range of the schedule?". It deliberately
+imports nothing from `reassign_core`, so a bug there cannot hide here.
+
+Reading of the rules where SPEC §5 leaves room (the service follows the same readings):
+- A range's bounds are wall-clock times of a date in the schedule's zone and become instants by the
+  usual calendar rule (RFC 5545, JavaScript Temporal "compatible", Python's `fold=0`): a wall time
+  skipped by a spring-forward gap is shifted forward by the gap (02:30 → 03:30 on that day), a
+  repeated wall time means its first occurrence. `24:00` is the next date's `00:00`.
+- Ranges of a date are a union: touching or overlapping ranges (22:00–24:00 then 00:00–02:00 of the
+  next day) together cover a booking. An override with `startTime == endTime` contributes no time;
+  a date with only such overrides is off all day.
+- Out-of-office is compared with the booking's own interval; only conflicting bookings are
+  compared with the buffered interval.
+- Weighting counts and "least recently booked" look at ACCEPTED bookings of the event type where
+  the host is the organizer or an attendee (by email, case-insensitive). With every round-robin
+  weight 0 (`W == 0`) the weighted share is taken as 0, so the shortfall is `-count`.
+- CREATED_AT weighting counts bookings created from the start of the UTC month/day containing
+  `now` until `now` included.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+MINUTE = timedelta(minutes=1)
+BUSY = ("ACCEPTED", "PENDING")
+
+Dataset = dict[str, Any]
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _same_email(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold()
+
+
+def _user(dataset: Dataset, user_id: int) -> dict[str, Any]:
+    return next(u for u in dataset["users"] if u["id"] == user_id)
+
+
+def _involves(booking: dict[str, Any], user: dict[str, Any]) -> bool:
+    """The user is the booking's organizer, or one of its attendees by email."""
+    return booking["userId"] == user["id"] or any(
+        _same_email(a["email"], user["email"]) for a in booking.get("attendees", [])
+    )
+
+
+# --- availability ------------------------------------------------------------------------------
+
+
+def _wall_clock(day: date, text: str, zone: ZoneInfo) -> datetime:
+    if text == "24:00":
+        day, text = day + timedelta(days=1), "00:00"
+    return datetime.combine(day, time.fromisoformat(text), tzinfo=zone).astimezone(UTC)
+
+
+def _ranges_of_date(schedule: dict[str, Any], day: date) -> list[tuple[str, str]]:
+    overrides = [o for o in schedule.get("dateOverrides", []) if o["date"] == day.isoformat()]
+    if overrides:
+        return [(o["startTime"], o["endTime"]) for o in overrides if o["startTime"] != o["endTime"]]
+    sunday_first = day.isoweekday() % 7  # 0 = Sunday … 6 = Saturday
+    return [(w["startTime"], w["endTime"]) for w in schedule.get("availability", []) if sunday_first in w["days"]]
+
+
+def _minute_is_open(schedule: dict[str, Any], moment: datetime) -> bool:
+    zone = ZoneInfo(schedule.get("timeZone", "UTC"))
+    local_date = moment.astimezone(zone).date()
+    for day in (local_date - timedelta(days=1), local_date, local_date + timedelta(days=1)):
+        for start, end in _ranges_of_date(schedule, day):
+            if _wall_clock(day, start, zone) <= moment < _wall_clock(day, end, zone):
+                return True
+    return False
+
+
+def schedule_covers(schedule: dict[str, Any] | None, start: datetime, end: datetime) -> bool:
+    """Every minute of [start, end) lies in an available range."""
+    if schedule is None:
+        return False
+    assert start.second == start.microsecond == end.second == end.microsecond == 0, "minute-aligned times only"
+    moment = start
+    while moment < end:
+        if not _minute_is_open(schedule, moment):
+            return False
+        moment += MINUTE
+    return True
+
+
+def schedule_for(dataset: Dataset, event_type: dict[str, Any], host: dict[str, Any]) -> dict[str, Any] | None:
+    """Event type's schedule, else the host's, else the user's default; none → None."""
+    schedule_id = (
+        event_type.get("scheduleId")
+        or host.get("scheduleId")
+        or _user(dataset, host["userId"]).get("defaultScheduleId")
+    )
+    return next((s for s in dataset.get("schedules", []) if s["id"] == schedule_id), None)
+
+
+def is_available(dataset: Dataset, event_type: dict[str, Any], host: dict[str, Any], booking: dict[str, Any]) -> bool:
+    user = _user(dataset, host["userId"])
+    start, end = instant(booking["startTime"]), instant(booking["endTime"])
+    if not schedule_covers(schedule_for(dataset, event_type, host), start, end):
+        return False
+    for away in dataset.get("outOfOffice", []):
+        if away["userId"] == user["id"] and instant(away["start"]) < end and instant(away["end"]) > start:
+            return False
+    busy_from = start - timedelta(minutes=event_type.get("beforeEventBuffer", 0))
+    busy_until = end + timedelta(minutes=event_type.get("afterEventBuffer", 0))
+    for other in dataset.get("bookings", []):
+        if other["uid"] == booking["uid"] or other.get("status", "ACCEPTED") not in BUSY:
+            continue
+        if not _involves(other, user):
+            continue
+        if instant(other["startTime"]) < busy_until and instant(other["endTime"]) > busy_from:
+            return False
+    return True
+
+
+# --- the lucky host ----------------------------------------------------------------------------
+
+
+def _accepted_of_type(dataset: Dataset, event_type_id: int) -> list[dict[str, Any]]:
+    return [
+        b
+        for b in dataset.get("bookings", [])
+        if b.get("eventTypeId") == event_type_id and b.get("status", "ACCEPTED") == "ACCEPTED"
+    ]
+
+
+def _period(moment: datetime, reset: str) -> tuple[int, ...]:
+    return (moment.year, moment.month) if reset == "MONTH" else (moment.year, moment.month, moment.day)
+
+
+def weighted_counts(dataset: Dataset, event_type: dict[str, Any], booking: dict[str, Any], now: datetime) -> dict[int, int]:
+    """ACCEPTED bookings of the event type per round-robin host in the current interval."""
+    reset = event_type.get("rrResetInterval", "MONTH")
+    basis = event_type.get("rrTimestampBasis", "CREATED_AT")
+    counts = {}
+    for host in event_type["hosts"]:
+        if host.get("isFixed", False):
+            continue
+        user = _user(dataset, host["userId"])
+        count = 0
+        for other in _accepted_of_type(dataset, event_type["id"]):
+            if not _involves(other, user):
+                continue
+            if basis == "CREATED_AT":
+                created = instant(other["createdAt"])
+                counted = _period(created, reset) == _period(now, reset) and created <= now
+            else:
+                counted = _period(instant(other["startTime"]), reset) == _period(instant(booking["startTime"]), reset)
+            count += counted
+        counts[host["userId"]] = count
+    return counts
+
+
+def _keep_best(hosts: list[dict[str, Any]], score: Any) -> list[dict[str, Any]]:
+    best = max(score(h) for h in hosts)
+    return [h for h in hosts if score(h) == best]
+
+
+def last_booked(dataset: Dataset, event_type: dict[str, Any], user_id: int) -> datetime | None:
+    user = _user(dataset, user_id)
+    mine = [instant(b["createdAt"]) for b in _accepted_of_type(dataset, event_type["id"]) if _involves(b, user)]
+    return max(mine, default=None)
+
+
+def lucky_host(
+    dataset: Dataset, event_type: dict[str, Any], booking: dict[str, Any], available: list[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    pool = list(available)  # already in the event type's host order
+    if event_type.get("isRRWeightsEnabled", False):
+        counts = weighted_counts(dataset, event_type, booking, now)
+        round_robin = [h for h in event_type["hosts"] if not h.get("isFixed", False)]
+        total = sum(counts.values())
+        weight_sum = sum(h.get("weight", 100) for h in round_robin)
+
+        def shortfall(host: dict[str, Any]) -> Fraction:
+            share = Fraction(total * host.get("weight", 100), weight_sum) if weight_sum else Fraction(0)
+            return share - counts[host["userId"]]
+
+        pool = _keep_best(pool, shortfall)
+        pool = _keep_best(pool, lambda h: h.get("weight", 100))
+    pool = _keep_best(pool, lambda h: h.get("priority", 2))
+    # Least recently booked: never booked sorts first; ties keep host order (min is stable).
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return min(pool, key=lambda h: last_booked(dataset, event_type, h["userId"]) or oldest)
+
+
+def expected_winner(dataset: Dataset, booking_uid: str, now: datetime) -> int | None:
+    """The user id an auto reassignment of `booking_uid` must pick at `now`; None: nobody is free."""
+    booking = next(b for b in dataset["bookings"] if b["uid"] == booking_uid)
+    event_type = next(e for e in dataset["eventTypes"] if e["id"] == booking["eventTypeId"])
+    attendee_emails = [a["email"] for a in booking.get("attendees", [])]
+    candidates = [
+        h
+        for h in event_type["hosts"]
+        if not h.get("isFixed", False)
+        and h["userId"] != booking["userId"]
+        and not any(_same_email(_user(dataset, h["userId"])["email"], e) for e in attendee_emails)
+    ]
+    available = [h for h in candidates if is_available(dataset, event_type, h, booking)]
+    if not available:
+        return None
+    return lucky_host(dataset, event_type, booking, available, now)["userId"]
