@@ -60,7 +60,7 @@ class EmbeddedDynamoDB:
         use_dummy_credentials()
         app = DomainDispatcherApplication(create_backend_app)
         self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=QuietHandler
+            host, port, app, threaded=False, request_handler=QuietHandler
         )
         self.endpoint_url = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(

@@ -104,7 +104,7 @@ def test_token_whose_client_lacks_booking_write_is_denied(authorize: Any) -> Non
     ],
 )
 def test_bad_credentials_are_unauthorized(authorize: Any, authorization: str | None) -> None:
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize(authorization)
 
 
