@@ -211,3 +211,58 @@ def expected_winner(dataset: Dataset, booking_uid: str, now: datetime) -> int | 
     if not available:
         return None
     return lucky_host(dataset, event_type, booking, available, now)["userId"]
+
+
+# --- the write (SPEC §5.5) ---------------------------------------------------------------------
+
+
+def _attendee_name(booking: dict[str, Any]) -> str:
+    name = booking.get("responses", {}).get("name")
+    if isinstance(name, str) and name:
+        return name
+    attendees = booking.get("attendees", [])
+    return attendees[0]["name"] if attendees and attendees[0].get("name") else "Nameless"
+
+
+def expected_title(event_type: dict[str, Any], organizer_name: str, booking: dict[str, Any]) -> str:
+    scheduler = _attendee_name(booking)
+    template = event_type.get("eventName")
+    if not template:
+        return f"{event_type['title']} between {organizer_name} and {scheduler}"
+    return (
+        template.replace("{Event type title}", event_type["title"])
+        .replace("{Organiser}", organizer_name)
+        .replace("{Scheduler}", scheduler)
+    )
+
+
+def round_robin_holder(dataset: Dataset, booking: dict[str, Any]) -> tuple[int, int | None] | None:
+    """(user id, attendee index or None for the organizer) of the booking's round-robin host."""
+    event_type = next(e for e in dataset["eventTypes"] if e["id"] == booking["eventTypeId"])
+    host_of = {h["userId"]: h for h in event_type["hosts"]}
+    organizer = host_of.get(booking["userId"])
+    if organizer is None or not organizer.get("isFixed", False):
+        return booking["userId"], None
+    for index, attendee in enumerate(booking.get("attendees", [])):
+        for host in event_type["hosts"]:
+            if not host.get("isFixed", False) and _same_email(_user(dataset, host["userId"])["email"], attendee["email"]):
+                return host["userId"], index
+    return None
+
+
+def expected_booking_after(dataset: Dataset, booking_uid: str, winner_id: int) -> dict[str, Any]:
+    """Organizer, title and attendees once `winner_id` took the booking's round-robin seat."""
+    booking = next(b for b in dataset["bookings"] if b["uid"] == booking_uid)
+    event_type = next(e for e in dataset["eventTypes"] if e["id"] == booking["eventTypeId"])
+    winner = _user(dataset, winner_id)
+    seat = {"name": winner.get("name", ""), "email": winner["email"], "timeZone": winner.get("timeZone", "UTC")}
+    after = {"userId": booking["userId"], "title": booking["title"], "attendees": list(booking["attendees"])}
+    holder = round_robin_holder(dataset, booking)
+    if holder is None:  # a fixed host organizes and no round-robin host attends: the winner joins
+        after["attendees"].append(seat)
+    elif holder[1] is None:  # the round-robin host organized: the winner takes over, title follows
+        after["userId"] = winner_id
+        after["title"] = expected_title(event_type, winner.get("name", ""), booking)
+    else:  # a fixed host organizes: the winner takes the previous round-robin host's seat
+        after["attendees"][holder[1]] = seat
+    return after
