@@ -1,0 +1,82 @@
+"""Bearer credentials → the user they act for (pure, against an in-memory lookup)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reassign_core import keys
+from reassign_core.credentials import Grant, Verdict, bearer_token, resolve_credentials
+
+
+class Lookup:
+    def __init__(self, items: dict[str, dict[str, Any]]) -> None:
+        self.items = items
+        self.asked: list[str] = []
+
+    def get(self, key: dict[str, str]) -> dict[str, Any] | None:
+        self.asked.append(key["PK"])
+        return self.items.get(key["PK"])
+
+
+def lookup_with(**records: dict[str, Any]) -> Lookup:
+    return Lookup(
+        {
+            keys.api_key(keys.credential_hash(k))["PK"]
+            if k.startswith("cal_")
+            else keys.access_token(keys.credential_hash(k))["PK"]: v
+            for k, v in records.items()
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [
+        ("Bearer abc", "abc"),
+        ("bearer abc", "abc"),
+        ("BEARER  abc ", "abc"),
+        ("Bearer", None),
+        ("", None),
+        (None, None),
+        ("Basic abc", None),
+        ("Bearer a b", None),
+        ("Bearer caf\u00e9", None),
+        ("Bearer a\x00b", None),
+        ("Bearer " + "a" * 1025, None),
+    ],
+)
+def test_bearer_token_parsing(header: str | None, token: str | None) -> None:
+    assert bearer_token(header) == token
+
+
+def test_api_key_resolves_to_its_user_by_digest_only() -> None:
+    store = lookup_with(cal_abc={"userId": 4})
+
+    assert resolve_credentials("Bearer cal_abc", store) == Grant(4, "apiKey", None)
+    assert all("cal_abc" not in asked for asked in store.asked)
+
+
+def test_expired_and_revoked_keys_are_refused() -> None:
+    store = lookup_with(
+        cal_old={"userId": 4, "expiresAt": "2020-01-01T00:00:00.000Z"},
+        cal_gone={"userId": 4, "revokedAt": "2026-01-01T00:00:00.000Z"},
+    )
+
+    assert resolve_credentials("Bearer cal_old", store) is Verdict.EXPIRED
+    assert resolve_credentials("Bearer cal_gone", store) is Verdict.REVOKED
+
+
+def test_token_needs_a_client_with_booking_write() -> None:
+    store = lookup_with(
+        tok1={"userId": 2, "clientId": "w"},
+        tok2={"userId": 2, "clientId": "r"},
+        tok3={"userId": 2, "clientId": "missing"},
+    )
+    store.items["CLIENT#w"] = {"permissions": ["BOOKING_WRITE"]}
+    store.items["CLIENT#r"] = {"permissions": ["BOOKING_READ"]}
+
+    assert resolve_credentials("Bearer tok1", store) == Grant(2, "accessToken", "w")
+    assert resolve_credentials("Bearer tok2", store) is Verdict.FORBIDDEN
+    assert resolve_credentials("Bearer tok3", store) is Verdict.UNKNOWN
