@@ -193,7 +193,8 @@ class LocalApi:
     """The template's APIs, served in-process. Thread-safe: requests may run concurrently.
 
     Sets the functions' environment process-wide (see local.invoke.apply_env), with
-    DYNAMODB_ENDPOINT_URL=endpoint_url (None: the default AWS endpoint).
+    DYNAMODB_ENDPOINT_URL=endpoint_url (None: the default AWS endpoint), and loads every
+    function once (warm=False: on first use).
     """
 
     def __init__(
@@ -203,6 +204,7 @@ class LocalApi:
         *,
         template: Template | None = None,
         clock: Callable[[], float] = time.time,
+        warm: bool = True,
     ) -> None:
         self.template = template or load_template(template_path)
         self.endpoint_url = endpoint_url
@@ -214,6 +216,8 @@ class LocalApi:
         }
         self._cache: dict[tuple[str, tuple[str, ...]], tuple[float, AuthorizerResult]] = {}
         self._cache_lock = threading.Lock()
+        if warm:
+            self.warm()
 
     # -------------------------------------------------------------- public API
 
@@ -222,9 +226,15 @@ class LocalApi:
         return next(iter(self.template.apis.values()))
 
     def warm(self) -> None:
-        """Load every function once (import errors show at start, not on the first request)."""
-        for pool in self.pools.values():
-            pool.warm()
+        """Load every function once: import errors show at start, not on the first request.
+
+        Integration functions first: modules they share with the authorizer (the core layer)
+        are imported once per process, and module-level state there (a Powertools child
+        logger binds to the service named in the environment at import) should be theirs.
+        """
+        integrations = [r.function_id for r in self.template.routes()]
+        for name in sorted(self.pools, key=lambda n: n not in integrations):
+            self.pools[name].warm()
 
     def clear_authorizer_cache(self) -> None:
         with self._cache_lock:

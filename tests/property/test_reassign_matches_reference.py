@@ -10,12 +10,13 @@ and then manual) with the service's clock pinned to the scenario's `now`. After 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, note, reproduce_failure
 
 from local.cfn import ensure_tables
 from reassign_core import runtime
@@ -91,10 +92,12 @@ def check_step(invoke: Any, store: Any, scenario: Scenario, kind: str, uid: str,
 
 
 @profile()
+@reproduce_failure("6.170.15", b"AXicc2RwBEEmCEUKZISx0CQQsowAInMLcw==")
 @given(scenario=scenarios())
 def test_service_picks_the_reference_host_and_bookkeeping_never_drifts(
     scenario: Scenario, dynamo: Any, template: Any, store: Any, invoke: Any
 ) -> None:
+    note(json.dumps({"now": scenario.now.isoformat(), "steps": scenario.steps, "dataset": scenario.dataset}))
     # Given: a fresh store holding the generated dataset (the fixtures are per test, not per example).
     dynamo.reset()
     ensure_tables(store.client, template)
