@@ -47,7 +47,7 @@ class EmbeddedDynamoDB:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         # Imported here: moto's server pulls in flask, which nothing else needs.
-        from moto.server import (  # noqa: PLC0415 - flask & co. load only when needed
+        from moto.server import (
             DomainDispatcherApplication,
             MotoRequestHandler,
             create_backend_app,
@@ -97,6 +97,6 @@ def prepare_store(template: Template, endpoint_url: str | None, data: Path | Non
     client = dynamodb_client(endpoint_url)
     ensure_tables(client, template)
     if data is not None:
-        from local.loader import load_file  # noqa: PLC0415 - needs the core package on sys.path
+        from local.loader import load_file
 
         load_file(data, template.table_names(), client)

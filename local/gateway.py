@@ -250,6 +250,7 @@ class LocalApi:
     ) -> Response:
         """One request, e.g. handle("POST", "/v2/bookings/b-1/reassign?x=1", {...}) -> Response."""
         raw_path, _, query = path.partition("?")
+        raw_path = raw_path if raw_path.startswith("/") else "/" + raw_path
         pairs = list(headers.items() if isinstance(headers, Mapping) else headers or [])
         data = body.encode() if isinstance(body, str) else body or b""
         request = _Request(
@@ -276,7 +277,9 @@ class LocalApi:
             get_input_stream(environ).read(),
             environ.get("REMOTE_ADDR", "127.0.0.1"),
         )
-        start_response(f"{response.status} {_reason(response.status)}", list(response.headers.items()))
+        headers_out = Headers(response.headers)
+        headers_out.set("Content-Length", str(len(response.body)))  # else HTTP/1.1 falls back to chunked
+        start_response(f"{response.status} {_reason(response.status)}", list(headers_out.items()))
         return [response.body]
 
     def serve_in_thread(self, host: str = "127.0.0.1", port: int = 0) -> tuple[str, Callable[[], None]]:
@@ -643,7 +646,6 @@ def main(argv: list[str] | None = None) -> int:
             store = f"DynamoDB at {endpoint_url}" + (f", loaded with {data}" if data else "")
         prepare_store(template, endpoint_url, data)
         api = LocalApi(args.template, endpoint_url, template=template)
-        api.warm()
         server = make_server(args.host, args.port, api.wsgi, threaded=True, request_handler=_RequestHandler)
         shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
         base = f"http://{shown_host}:{server.server_port}"

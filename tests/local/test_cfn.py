@@ -55,8 +55,14 @@ def test_real_template_authorizer(real: Template) -> None:
 
 def test_real_template_gateway_responses(real: Template) -> None:
     responses = real.apis["ReassignApi"].gateway_responses
-    for kind in ("UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX",
-                 "DEFAULT_5XX"):
+    for kind in (
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "THROTTLED",
+        "MISSING_AUTHENTICATION_TOKEN",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+    ):
         assert "application/json" in responses[kind].templates, kind
     assert responses["UNAUTHORIZED"].status_code == 401
     assert responses["MISSING_AUTHENTICATION_TOKEN"].status_code == 404
@@ -146,8 +152,11 @@ def test_fixture_routes(toy_template: Template) -> None:
 def test_fixture_tables(toy_template: Template, store: EmbeddedDynamoDB) -> None:
     data = toy_template.tables["DataTable"]
     assert data.global_indexes == [
-        {"IndexName": "GSI1", "KeySchema": [{"AttributeName": "GSI1PK", "KeyType": "HASH"}],
-         "Projection": {"ProjectionType": "ALL"}}
+        {
+            "IndexName": "GSI1",
+            "KeySchema": [{"AttributeName": "GSI1PK", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }
     ]
     assert toy_template.tables["Counters"].key_schema == [{"AttributeName": "id", "KeyType": "HASH"}]
     assert toy_template.table_names()["CredentialsTable"] == "v9-credentials"
@@ -156,7 +165,9 @@ def test_fixture_tables(toy_template: Template, store: EmbeddedDynamoDB) -> None
     described = client.describe_table(TableName="DataTable")["Table"]
     assert described["GlobalSecondaryIndexes"][0]["IndexName"] == "GSI1"
     assert described["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
-    assert client.describe_time_to_live(TableName="DataTable")["TimeToLiveDescription"]["AttributeName"] == "ttl"
+    assert (
+        client.describe_time_to_live(TableName="DataTable")["TimeToLiveDescription"]["AttributeName"] == "ttl"
+    )
     assert "v9-credentials" in client.list_tables()["TableNames"]
 
 
@@ -173,7 +184,7 @@ def test_short_tags() -> None:
         e: !Select [1, !Split ["/", "p/q/r"]]
         f: !Not [!Equals [!Ref X, one]]
         """,
-        Loader=CfnLoader,  # noqa: S506
+        Loader=CfnLoader,
     )
     assert doc["a"] == {"Ref": "X"}
     assert doc["b"] == {"Fn::GetAtt": ["T", "Arn"]}

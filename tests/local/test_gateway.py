@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import threading
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.cfn import Template, load_template
-from local.gateway import LocalApi, Response, arn_matches, format_request_time, render_template
+from local.dynamo import EmbeddedDynamoDB, prepare_store
+from local.gateway import LocalApi, Response, arn_matches, demo_hint, format_request_time, render_template
+from local.invoke import DEMO_DATA
 
-from .conftest import FIXTURE_TEMPLATE
+from .conftest import FIXTURE_TEMPLATE, REAL_TEMPLATE
 
 NOW = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC).timestamp()
 API_ARN = re.compile(r"^arn:aws:execute-api:us-east-1:123456789012:[a-z0-9]{10}$")
@@ -68,7 +70,11 @@ def test_request_time_format() -> None:
 
 
 def test_render_template() -> None:
-    variables = {"context.path": "/v2/x", "context.error.messageString": '"a \\"b\\""', "context.httpMethod": "GET"}
+    variables = {
+        "context.path": "/v2/x",
+        "context.error.messageString": '"a \\"b\\""',
+        "context.httpMethod": "GET",
+    }
     assert render_template('{"m":$context.error.messageString}', variables) == '{"m":"a \\"b\\""}'
     assert render_template("Cannot $context.httpMethod $context.path.", variables) == "Cannot GET /v2/x."
     assert render_template("${context.path}|$!{context.path}|$context.unknown|", variables) == "/v2/x|/v2/x||"
@@ -284,7 +290,9 @@ def test_no_query_no_body_are_null(api: LocalApi) -> None:
 
 
 def test_authorizer_context_is_stringified(api: LocalApi) -> None:
-    authorizer = echoed(post(api, "/v9/bookings/b-1/reassign", token="admin"))["event"]["requestContext"]["authorizer"]
+    authorizer = echoed(post(api, "/v9/bookings/b-1/reassign", token="admin"))["event"]["requestContext"][
+        "authorizer"
+    ]
     assert authorizer["userId"] == "7"
     assert authorizer["admin"] == "true"
     assert authorizer["ratio"] == "1.5"
@@ -312,8 +320,14 @@ def test_authorizer_event_shape(api: LocalApi) -> None:
 
 
 def test_most_specific_route_wins(api: LocalApi) -> None:
-    assert echoed(post(api, "/v9/bookings/special/reassign"))["event"]["resource"] == "/bookings/special/reassign"
-    assert echoed(post(api, "/v9/bookings/other/reassign"))["event"]["resource"] == "/bookings/{bookingUid}/reassign"
+    assert (
+        echoed(post(api, "/v9/bookings/special/reassign"))["event"]["resource"]
+        == "/bookings/special/reassign"
+    )
+    assert (
+        echoed(post(api, "/v9/bookings/other/reassign"))["event"]["resource"]
+        == "/bookings/{bookingUid}/reassign"
+    )
 
 
 def test_open_routes_any_method_and_greedy_proxy(api: LocalApi) -> None:
@@ -343,7 +357,9 @@ def test_response_headers(api: LocalApi) -> None:
 
 
 @pytest.mark.parametrize("mode", ["raise", "string", "dict-body", "extra-key", "no-status", "not-json"])
-def test_bad_integration_answers_are_502(api: LocalApi, mode: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_integration_answers_are_502(
+    api: LocalApi, mode: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     response = api.handle("GET", f"/v9/broken/{mode}")
     assert response.status == 502
     assert response.json() == {"message": "Internal server error"}
@@ -353,7 +369,11 @@ def test_bad_integration_answers_are_502(api: LocalApi, mode: str, capsys: pytes
 
 def test_good_integration_answers(api: LocalApi) -> None:
     binary = api.handle("GET", "/v9/broken/binary")
-    assert (binary.status, binary.body, binary.headers["Content-Type"]) == (201, b"\x00\x01", "application/octet-stream")
+    assert (binary.status, binary.body, binary.headers["Content-Type"]) == (
+        201,
+        b"\x00\x01",
+        "application/octet-stream",
+    )
     empty = api.handle("GET", "/v9/broken/empty")
     assert (empty.status, empty.body, empty.headers["Content-Type"]) == (204, b"", "application/json")
     both = api.handle("GET", "/v9/broken/both-headers")
@@ -386,3 +406,43 @@ def test_concurrent_requests_get_separate_environments(api: LocalApi) -> None:
     assert len(api.pools["EchoFunction"]._idle) == 4  # four cold starts, all now warm
     assert echoed(post(api, "/v9/bookings/b-9/reassign"))["event"]["pathParameters"] == {"bookingUid": "b-9"}
     assert len(api.pools["EchoFunction"]._idle) == 4  # reused
+
+
+# ------------------------------------------------------------------ the start banner and the real template
+
+
+def test_demo_hint(tmp_path: Path) -> None:
+    data = tmp_path / "data.json"
+    data.write_text(
+        json.dumps(
+            {
+                "apiKeys": [{"key": "cal_test_key", "userId": 1}],
+                "eventTypes": [
+                    {"id": 1, "schedulingType": "COLLECTIVE"},
+                    {"id": 2, "schedulingType": "ROUND_ROBIN"},
+                ],
+                "bookings": [
+                    {"uid": "collective", "eventTypeId": 1},
+                    {"uid": "cancelled-rr", "eventTypeId": 2, "status": "CANCELLED"},
+                    {"uid": "good-rr", "eventTypeId": 2, "status": "ACCEPTED"},
+                ],
+            }
+        )
+    )
+    assert demo_hint(data) == ("cal_test_key", "good-rr")
+    assert demo_hint(None) == (None, None)
+
+
+def test_the_banner_curl_works_against_the_real_template(store: EmbeddedDynamoDB) -> None:
+    """What `python -m local.gateway` prints must work: demo data, real authorizer and function."""
+    template = load_template(REAL_TEMPLATE)
+    prepare_store(template, store.endpoint_url, DEMO_DATA)
+    api = LocalApi(REAL_TEMPLATE, store.endpoint_url, template=template)
+    key, uid = demo_hint(DEMO_DATA)
+    assert key and uid
+    headers = {"Authorization": f"Bearer {key}", "cal-api-version": "2024-08-13"}
+    response = api.handle("POST", f"/v2/bookings/{uid}/reassign", headers)
+    assert response.status == 200, response.body
+    assert response.json()["status"] == "success"
+    assert api.handle("POST", f"/v2/bookings/{uid}/reassign").status == 401
+    assert api.handle("GET", "/v2/nowhere", headers).status == 404

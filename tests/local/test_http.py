@@ -28,7 +28,11 @@ def base_url(toy_template: Template) -> Iterator[str]:
 
 
 def request(
-    base_url: str, method: str, path: str, headers: list[tuple[str, str]] | None = None, body: bytes | None = None
+    base_url: str,
+    method: str,
+    path: str,
+    headers: list[tuple[str, str]] | None = None,
+    body: bytes | None = None,
 ) -> tuple[int, http.client.HTTPMessage, bytes]:
     """Raw http.client, so header case and repeats reach the server exactly as written here."""
     parsed = urlparse(base_url)

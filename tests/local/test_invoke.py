@@ -67,8 +67,14 @@ def test_cli_prints_the_result_as_the_last_stdout_line(tmp_path: Path, store: Em
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pathParameters": {"mode": "fine"}}))
     done = _run_invoke(
-        "--function", "BrokenFunction", "--event", str(event),
-        "--template", str(FIXTURE_TEMPLATE), "--endpoint-url", store.endpoint_url,
+        "--function",
+        "BrokenFunction",
+        "--event",
+        str(event),
+        "--template",
+        str(FIXTURE_TEMPLATE),
+        "--endpoint-url",
+        store.endpoint_url,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"statusCode": 200, "body": "fine"})
@@ -78,8 +84,14 @@ def test_cli_prints_the_result_as_the_last_stdout_line(tmp_path: Path, store: Em
 
 def test_cli_function_error(store: EmbeddedDynamoDB) -> None:
     done = _run_invoke(
-        "--function", "BrokenFunction", "--event", "-",
-        "--template", str(FIXTURE_TEMPLATE), "--endpoint-url", store.endpoint_url,
+        "--function",
+        "BrokenFunction",
+        "--event",
+        "-",
+        "--template",
+        str(FIXTURE_TEMPLATE),
+        "--endpoint-url",
+        store.endpoint_url,
         stdin=json.dumps({"pathParameters": {"mode": "raise"}}),
     )
     assert done.returncode == 1
@@ -91,8 +103,14 @@ def test_cli_function_logs_go_to_stderr(tmp_path: Path, store: EmbeddedDynamoDB)
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pathParameters": {"mode": "print"}}))
     done = _run_invoke(
-        "--function", "BrokenFunction", "--event", str(event),
-        "--template", str(FIXTURE_TEMPLATE), "--endpoint-url", store.endpoint_url,
+        "--function",
+        "BrokenFunction",
+        "--event",
+        str(event),
+        "--template",
+        str(FIXTURE_TEMPLATE),
+        "--endpoint-url",
+        store.endpoint_url,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines() == [json.dumps({"statusCode": 200, "body": "print"})]
@@ -102,7 +120,15 @@ def test_cli_function_logs_go_to_stderr(tmp_path: Path, store: EmbeddedDynamoDB)
 def test_cli_unknown_function(tmp_path: Path) -> None:
     event = tmp_path / "event.json"
     event.write_text("{}")
-    done = _run_invoke("--function", "Nope", "--event", str(event), "--template", str(FIXTURE_TEMPLATE),
-                       "--endpoint-url", "http://127.0.0.1:9")
+    done = _run_invoke(
+        "--function",
+        "Nope",
+        "--event",
+        str(event),
+        "--template",
+        str(FIXTURE_TEMPLATE),
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+    )
     assert done.returncode != 0
     assert "EchoFunction" in done.stderr
