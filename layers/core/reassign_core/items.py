@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
-from reassign_core import keys
+from reassign_core import keys, wire
 from reassign_core.models import (
     Attendee,
     Booking,
@@ -38,26 +35,8 @@ from reassign_core.timeutil import iso, parse_iso
 Item = dict[str, Any]
 WireItem = dict[str, Any]
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def to_wire(item: Mapping[str, Any]) -> WireItem:
-    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | set):
-        return [_plain(v) for v in value]
-    return value
-
-
-def from_wire(wire: Mapping[str, Any]) -> Item:
-    return {name: _plain(_deserializer.deserialize(value)) for name, value in wire.items()}
+to_wire = wire.encode_item
+from_wire = wire.decode_item
 
 
 # --- times of day ------------------------------------------------------------------------------
