@@ -15,7 +15,8 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, time
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,17 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
     by_email = {u.email.casefold(): u.id for u in data.users}
     busy: dict[tuple[int, date], dict[str, BusyEntry]] = defaultdict(dict)
     away: dict[tuple[int, date], list[Interval]] = defaultdict(list)
-    bookings = [_booking(b) for b in data.bookings]
+    # Instants in UTC: calendar days and weighting intervals are UTC days and months, and a file
+    # may spell an instant with any offset (2050-01-07T01:00:00+05:30 is the 6th in UTC).
+    bookings = [
+        replace(
+            booking,
+            start=booking.start.astimezone(UTC),
+            end=booking.end.astimezone(UTC),
+            created_at=booking.created_at.astimezone(UTC),
+        )
+        for booking in map(_booking, data.bookings)
+    ]
     for booking in bookings:
         if booking.status not in (BookingStatus.ACCEPTED, BookingStatus.PENDING):
             continue
@@ -125,8 +136,9 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
             for day in keys.utc_days(booking.start, booking.end):
                 busy[(user_id, day)][booking.uid] = BusyEntry(booking.start, booking.end, booking.status)
     for ooo in data.outOfOffice:
-        for day in keys.utc_days(ooo.start, ooo.end):
-            away[(ooo.userId, day)].append(Interval(ooo.start, ooo.end))
+        start, end = ooo.start.astimezone(UTC), ooo.end.astimezone(UTC)
+        for day in keys.utc_days(start, end):
+            away[(ooo.userId, day)].append(Interval(start, end))
     for user_id, day in sorted(busy.keys() | away.keys()):
         yield items.calendar_day_item(
             CalendarDay(user_id, day, 1, busy.get((user_id, day), {}), tuple(away.get((user_id, day), [])))

@@ -10,7 +10,7 @@ Reading of the rules where SPEC §5 leaves room (the service follows the same re
   usual calendar rule (RFC 5545, JavaScript Temporal "compatible", Python's `fold=0`): a wall time
   skipped by a spring-forward gap is shifted forward by the gap (02:30 → 03:30 on that day), a
   repeated wall time means its first occurrence. `24:00` is the next date's `00:00`.
-- Ranges of a date are a union: touching or overlapping ranges (22:00–24:00 then 00:00–02:00 of the
+- Ranges of a date are a union: touching or overlapping ranges (22:00-24:00 then 00:00-02:00 of the
   next day) together cover a booking. An override with `startTime == endTime` contributes no time;
   a date with only such overrides is off all day.
 - Out-of-office is compared with the booking's own interval; only conflicting bookings are
@@ -68,7 +68,9 @@ def _ranges_of_date(schedule: dict[str, Any], day: date) -> list[tuple[str, str]
     if overrides:
         return [(o["startTime"], o["endTime"]) for o in overrides if o["startTime"] != o["endTime"]]
     sunday_first = day.isoweekday() % 7  # 0 = Sunday … 6 = Saturday
-    return [(w["startTime"], w["endTime"]) for w in schedule.get("availability", []) if sunday_first in w["days"]]
+    return [
+        (w["startTime"], w["endTime"]) for w in schedule.get("availability", []) if sunday_first in w["days"]
+    ]
 
 
 def _minute_is_open(schedule: dict[str, Any], moment: datetime) -> bool:
@@ -85,7 +87,9 @@ def schedule_covers(schedule: dict[str, Any] | None, start: datetime, end: datet
     """Every minute of [start, end) lies in an available range."""
     if schedule is None:
         return False
-    assert start.second == start.microsecond == end.second == end.microsecond == 0, "minute-aligned times only"
+    assert start.second == start.microsecond == end.second == end.microsecond == 0, (
+        "minute-aligned times only"
+    )
     moment = start
     while moment < end:
         if not _minute_is_open(schedule, moment):
@@ -104,7 +108,9 @@ def schedule_for(dataset: Dataset, event_type: dict[str, Any], host: dict[str, A
     return next((s for s in dataset.get("schedules", []) if s["id"] == schedule_id), None)
 
 
-def is_available(dataset: Dataset, event_type: dict[str, Any], host: dict[str, Any], booking: dict[str, Any]) -> bool:
+def is_available(
+    dataset: Dataset, event_type: dict[str, Any], host: dict[str, Any], booking: dict[str, Any]
+) -> bool:
     user = _user(dataset, host["userId"])
     start, end = instant(booking["startTime"]), instant(booking["endTime"])
     if not schedule_covers(schedule_for(dataset, event_type, host), start, end):
@@ -139,7 +145,9 @@ def _period(moment: datetime, reset: str) -> tuple[int, ...]:
     return (moment.year, moment.month) if reset == "MONTH" else (moment.year, moment.month, moment.day)
 
 
-def weighted_counts(dataset: Dataset, event_type: dict[str, Any], booking: dict[str, Any], now: datetime) -> dict[int, int]:
+def weighted_counts(
+    dataset: Dataset, event_type: dict[str, Any], booking: dict[str, Any], now: datetime
+) -> dict[int, int]:
     """ACCEPTED bookings of the event type per round-robin host in the current interval."""
     reset = event_type.get("rrResetInterval", "MONTH")
     basis = event_type.get("rrTimestampBasis", "CREATED_AT")
@@ -156,7 +164,9 @@ def weighted_counts(dataset: Dataset, event_type: dict[str, Any], booking: dict[
                 created = instant(other["createdAt"])
                 counted = _period(created, reset) == _period(now, reset) and created <= now
             else:
-                counted = _period(instant(other["startTime"]), reset) == _period(instant(booking["startTime"]), reset)
+                counted = _period(instant(other["startTime"]), reset) == _period(
+                    instant(booking["startTime"]), reset
+                )
             count += counted
         counts[host["userId"]] = count
     return counts
@@ -169,34 +179,14 @@ def _keep_best(hosts: list[dict[str, Any]], score: Any) -> list[dict[str, Any]]:
 
 def last_booked(dataset: Dataset, event_type: dict[str, Any], user_id: int) -> datetime | None:
     user = _user(dataset, user_id)
-    mine = [instant(b["createdAt"]) for b in _accepted_of_type(dataset, event_type["id"]) if _involves(b, user)]
+    mine = [
+        instant(b["createdAt"]) for b in _accepted_of_type(dataset, event_type["id"]) if _involves(b, user)
+    ]
     return max(mine, default=None)
 
 
-def lucky_host(
-    dataset: Dataset, event_type: dict[str, Any], booking: dict[str, Any], available: list[dict[str, Any]], now: datetime
-) -> dict[str, Any]:
-    pool = list(available)  # already in the event type's host order
-    if event_type.get("isRRWeightsEnabled", False):
-        counts = weighted_counts(dataset, event_type, booking, now)
-        round_robin = [h for h in event_type["hosts"] if not h.get("isFixed", False)]
-        total = sum(counts.values())
-        weight_sum = sum(h.get("weight", 100) for h in round_robin)
-
-        def shortfall(host: dict[str, Any]) -> Fraction:
-            share = Fraction(total * host.get("weight", 100), weight_sum) if weight_sum else Fraction(0)
-            return share - counts[host["userId"]]
-
-        pool = _keep_best(pool, shortfall)
-        pool = _keep_best(pool, lambda h: h.get("weight", 100))
-    pool = _keep_best(pool, lambda h: h.get("priority", 2))
-    # Least recently booked: never booked sorts first; ties keep host order (min is stable).
-    oldest = datetime.min.replace(tzinfo=UTC)
-    return min(pool, key=lambda h: last_booked(dataset, event_type, h["userId"]) or oldest)
-
-
-def expected_winner(dataset: Dataset, booking_uid: str, now: datetime) -> int | None:
-    """The user id an auto reassignment of `booking_uid` must pick at `now`; None: nobody is free."""
+def selection_stages(dataset: Dataset, booking_uid: str, now: datetime) -> dict[str, list[int]]:
+    """The host pool after each step of SPEC §5 (user ids, in host order); the winner is the last."""
     booking = next(b for b in dataset["bookings"] if b["uid"] == booking_uid)
     event_type = next(e for e in dataset["eventTypes"] if e["id"] == booking["eventTypeId"])
     attendee_emails = [a["email"] for a in booking.get("attendees", [])]
@@ -207,10 +197,33 @@ def expected_winner(dataset: Dataset, booking_uid: str, now: datetime) -> int | 
         and h["userId"] != booking["userId"]
         and not any(_same_email(_user(dataset, h["userId"])["email"], e) for e in attendee_emails)
     ]
-    available = [h for h in candidates if is_available(dataset, event_type, h, booking)]
-    if not available:
-        return None
-    return lucky_host(dataset, event_type, booking, available, now)["userId"]
+    pool = [h for h in candidates if is_available(dataset, event_type, h, booking)]
+    stages = {"candidates": candidates, "available": pool}
+    if pool and event_type.get("isRRWeightsEnabled", False):
+        counts = weighted_counts(dataset, event_type, booking, now)
+        round_robin = [h for h in event_type["hosts"] if not h.get("isFixed", False)]
+        total = sum(counts.values())
+        weight_sum = sum(h.get("weight", 100) for h in round_robin)
+
+        def shortfall(host: dict[str, Any]) -> Fraction:
+            share = Fraction(total * host.get("weight", 100), weight_sum) if weight_sum else Fraction(0)
+            return share - counts[host["userId"]]
+
+        pool = _keep_best(_keep_best(pool, shortfall), lambda h: h.get("weight", 100))
+        stages["weights"] = pool
+    if pool:
+        pool = _keep_best(pool, lambda h: h.get("priority", 2))
+        stages["priority"] = pool
+        # Least recently booked: never booked sorts first; ties keep host order (min is stable).
+        oldest = datetime.min.replace(tzinfo=UTC)
+        stages["winner"] = [min(pool, key=lambda h: last_booked(dataset, event_type, h["userId"]) or oldest)]
+    return {stage: [h["userId"] for h in hosts] for stage, hosts in stages.items()}
+
+
+def expected_winner(dataset: Dataset, booking_uid: str, now: datetime) -> int | None:
+    """The user id an auto reassignment of `booking_uid` must pick at `now`; None: nobody is free."""
+    winner = selection_stages(dataset, booking_uid, now).get("winner")
+    return winner[0] if winner else None
 
 
 # --- the write (SPEC §5.5) ---------------------------------------------------------------------
@@ -245,7 +258,9 @@ def round_robin_holder(dataset: Dataset, booking: dict[str, Any]) -> tuple[int, 
         return booking["userId"], None
     for index, attendee in enumerate(booking.get("attendees", [])):
         for host in event_type["hosts"]:
-            if not host.get("isFixed", False) and _same_email(_user(dataset, host["userId"])["email"], attendee["email"]):
+            if not host.get("isFixed", False) and _same_email(
+                _user(dataset, host["userId"])["email"], attendee["email"]
+            ):
                 return host["userId"], index
     return None
 
@@ -255,14 +270,18 @@ def expected_booking_after(dataset: Dataset, booking_uid: str, winner_id: int) -
     booking = next(b for b in dataset["bookings"] if b["uid"] == booking_uid)
     event_type = next(e for e in dataset["eventTypes"] if e["id"] == booking["eventTypeId"])
     winner = _user(dataset, winner_id)
-    seat = {"name": winner.get("name", ""), "email": winner["email"], "timeZone": winner.get("timeZone", "UTC")}
+    seat = {
+        "name": winner.get("name", ""),
+        "email": winner["email"],
+        "timeZone": winner.get("timeZone", "UTC"),
+    }
     after = {"userId": booking["userId"], "title": booking["title"], "attendees": list(booking["attendees"])}
     holder = round_robin_holder(dataset, booking)
     if holder is None:  # a fixed host organizes and no round-robin host attends: the winner joins
         after["attendees"].append(seat)
     elif holder[1] is None:  # the round-robin host organized: the winner takes over, title follows
         after["userId"] = winner_id
-        after["title"] = expected_title(event_type, winner.get("name", ""), booking)
+        after["title"] = expected_title(event_type, winner.get("name") or "Nameless", booking)
     else:  # a fixed host organizes: the winner takes the previous round-robin host's seat
         after["attendees"][holder[1]] = seat
     return after

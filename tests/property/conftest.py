@@ -11,7 +11,11 @@ from hypothesis import HealthCheck, settings
 # The store fixtures are function-scoped but each example resets the tables itself.
 _COMMON = {
     "deadline": None,
-    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
     "print_blob": True,
 }
 settings.register_profile("ci", max_examples=150, **_COMMON)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from local.dataset import parse_dataset
 from local.loader import derived_items
+from reassign_core import runtime
 from reassign_core.items import from_wire, to_wire
 
 BOOKING_FIELDS = (
@@ -31,13 +34,14 @@ BOOKING_FIELDS = (
 DERIVED_PARTITIONS = ("CAL#", "ETHOST#")
 
 
-def current_dataset(store: Any, dataset: dict[str, Any]) -> dict[str, Any]:
-    """The dataset with each booking as the store holds it now (same order as loaded)."""
+def current_dataset(found: list[dict[str, Any]], dataset: dict[str, Any]) -> dict[str, Any]:
+    """The dataset with each booking as the store holds it now (`found`: a scan of the data table)."""
+    stored = {item["uid"]: item for item in found if item["SK"] == "BOOKING"}
     rebuilt = copy.deepcopy(dataset)
-    rebuilt["bookings"] = []
-    for original in dataset["bookings"]:
-        item = store.booking(original["uid"])
-        rebuilt["bookings"].append({field: item[field] for field in BOOKING_FIELDS if field in item})
+    rebuilt["bookings"] = [
+        {field: stored[b["uid"]][field] for field in BOOKING_FIELDS if field in stored[b["uid"]]}
+        for b in dataset["bookings"]
+    ]
     return rebuilt
 
 
@@ -57,21 +61,30 @@ def _content(items: Iterable[dict[str, Any]]) -> dict[tuple[str, str], str]:
     return found
 
 
-def stored_derived(store: Any) -> dict[tuple[str, str], str]:
-    return _content(store.scan())
-
-
 def recomputed_derived(dataset: dict[str, Any]) -> dict[tuple[str, str], str]:
     # Through the wire format, as the loader writes them (drops None values like the store does).
     return _content(from_wire(to_wire(item)) for item in derived_items(parse_dataset(dataset)))
 
 
-def derived_drift(store: Any, dataset: dict[str, Any]) -> list[str]:
-    """Human-readable differences between the store's derived items and a fresh computation."""
-    stored = stored_derived(store)
-    fresh = recomputed_derived(current_dataset(store, dataset))
-    problems = []
-    for key in sorted(stored.keys() | fresh.keys()):
-        if stored.get(key) != fresh.get(key):
-            problems.append(f"{key}: store has {stored.get(key)}, recomputation gives {fresh.get(key)}")
-    return problems
+def derived_drift(found: list[dict[str, Any]], dataset: dict[str, Any]) -> list[str]:
+    """Differences between the derived items in `found` (a scan of the data table) and a fresh
+    computation from the bookings in it; `dataset` supplies everything but the bookings."""
+    stored = _content(found)
+    fresh = recomputed_derived(current_dataset(found, dataset))
+    return [
+        f"{key}: store has {stored.get(key)}, recomputation gives {fresh.get(key)}"
+        for key in sorted(stored.keys() | fresh.keys())
+        if stored.get(key) != fresh.get(key)
+    ]
+
+
+@contextmanager
+def service_clock(now: datetime) -> Iterator[None]:
+    """The cached service's clock pinned to `now` (CREATED_AT weighting counts up to now)."""
+    service = runtime.reassign_service()
+    original = service._clock
+    service._clock = lambda: now
+    try:
+        yield
+    finally:
+        service._clock = original

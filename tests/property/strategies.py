@@ -9,7 +9,7 @@ buffers and other bookings all bite on the bookings that get reassigned.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,36 +48,56 @@ QUARTERS = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(0, 24 * 60, 15))
 ENDS = (*QUARTERS[1:], "24:00")
 
 
+OFFSETS = (timedelta(0), timedelta(hours=5, minutes=30), timedelta(hours=-5), timedelta(hours=11))
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def spelled_instant(draw: st.DrawFn, moment: datetime) -> str:
+    """An instant as a file may spell it: usually with `Z`, sometimes with another UTC offset."""
+    offset = draw(st.sampled_from([timedelta(0), timedelta(0), *OFFSETS]))
+    if not offset:
+        return iso(moment)
+    return moment.astimezone(timezone(offset)).isoformat()
+
+
 @st.composite
 def time_range(draw: st.DrawFn) -> tuple[str, str]:
-    start = draw(st.sampled_from(QUARTERS))
-    end = draw(st.sampled_from([e for e in ENDS if e > start]))
+    """Any range half the time; else a wide one (early start, late end), so hosts are often free."""
+    if draw(st.booleans()):
+        start = draw(st.sampled_from(QUARTERS))
+        end = draw(st.sampled_from([e for e in ENDS if e > start]))
+    else:
+        start = draw(st.sampled_from(QUARTERS[: 4 * 8]))
+        end = draw(st.sampled_from(ENDS[4 * 16 :]))
     return start, end
 
 
 @st.composite
 def schedule(draw: st.DrawFn, schedule_id: int, user_id: int, anchor: date) -> dict[str, Any]:
-    weekly_kind = draw(st.sampled_from(["always", "always", "office", "random", "random", "none"]))
+    weekly_kind = draw(
+        st.sampled_from([*["always"] * 4, "wide", "wide", "office", "random", "random", "none"])
+    )
     if weekly_kind == "always":
         weekly = [{"days": list(range(7)), "startTime": "00:00", "endTime": "24:00"}]
+    elif weekly_kind == "wide":
+        weekly = [{"days": list(range(7)), "startTime": "06:00", "endTime": "23:00"}]
     elif weekly_kind == "office":
         weekly = [{"days": [1, 2, 3, 4, 5], "startTime": "09:00", "endTime": "17:00"}]
     elif weekly_kind == "random":
         weekly = []
         for _ in range(draw(st.integers(1, 3))):
             start, end = draw(time_range())
-            days = draw(st.sets(st.integers(0, 6), min_size=1))
+            days = set(range(7)) if draw(st.booleans()) else draw(st.sets(st.integers(0, 6), min_size=1))
             weekly.append({"days": sorted(days), "startTime": start, "endTime": end})
     else:
         weekly = []
     overrides = []
-    for _ in range(draw(st.integers(0, 2))):
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
         day = anchor + timedelta(days=draw(st.integers(-1, 1)))
-        if draw(st.booleans()):
+        if draw(st.integers(0, 2)) == 0:
             off = draw(st.sampled_from(QUARTERS))
             start, end = off, off  # startTime == endTime: off all day
         else:
@@ -107,19 +127,22 @@ def spelled(draw: st.DrawFn, email: str) -> str:
     return draw(st.sampled_from([email, email.upper(), email.capitalize()]))
 
 
+Step = tuple[str, str, int | None]  # ("auto" or "manual", booking uid, manual target)
+
+
 @dataclass(frozen=True)
 class Scenario:
     dataset: dict[str, Any]
     now: datetime
-    steps: tuple[tuple[str, str, int | None], ...]  # (kind "auto"/"manual", booking uid, manual target)
+    steps: tuple[Step, ...]
 
 
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
     anchor = draw(st.sampled_from(ANCHOR_DAYS))
     now = near(draw, anchor) + timedelta(minutes=draw(st.sampled_from([0, 7, 60 * 24 * 3, 60 * 24 * 40])))
-    host_ids = list(range(2, 2 + draw(st.integers(2, 6))))
-    fixed = draw(st.sets(st.sampled_from(host_ids), max_size=2))
+    host_ids = list(range(2, 2 + draw(st.integers(3, 7))))
+    fixed = draw(st.sets(st.sampled_from(host_ids), max_size=min(2, len(host_ids) - 3)))
     round_robin = [h for h in host_ids if h not in fixed]
 
     users = [{"id": OWNER, "name": "Owner", "email": "owner@example.test", "defaultScheduleId": None}]
@@ -129,7 +152,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         users.append(
             {
                 "id": user_id,
-                "name": f"Host {user_id}",
+                "name": f"Host {user_id}" if draw(st.integers(0, 9)) else "",
                 "email": f"host{user_id}@example.test",
                 "timeZone": draw(st.sampled_from(ZONES)),
                 "defaultScheduleId": 1000 + user_id if has_default else None,
@@ -148,7 +171,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             {
                 "userId": user_id,
                 "isFixed": user_id in fixed,
-                "priority": draw(st.sampled_from([2, 2, 2, 0, 1, 3, 4])),
+                "priority": draw(st.sampled_from([*[2] * 6, 0, 1, 3, 4])),
                 "weight": draw(st.sampled_from([100, 100, 50, 200, 1, 0, 300])),
                 "scheduleId": host_schedule,
             }
@@ -161,7 +184,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     emails = {u["id"]: u["email"] for u in users}
     # A few creation times shared by several bookings, so "least recently booked" meets ties.
     created_pool = [
-        now - timedelta(minutes=draw(st.sampled_from([0, 1, 30, 60 * 5, 60 * 24, 60 * 24 * 20, 60 * 24 * 45])))
+        now
+        - timedelta(minutes=draw(st.sampled_from([0, 1, 30, 60 * 5, 60 * 24, 60 * 24 * 20, 60 * 24 * 45])))
         for _ in range(4)
     ]
 
@@ -191,15 +215,15 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 "eventTypeId": ROUND_ROBIN_TYPE,
                 "userId": organizer,
                 "title": "Old title",
-                "startTime": iso(start),
-                "endTime": iso(start + timedelta(minutes=draw(DURATIONS))),
+                "startTime": spelled_instant(draw, start),
+                "endTime": spelled_instant(draw, start + timedelta(minutes=draw(DURATIONS))),
                 "status": "ACCEPTED" if index == 0 else draw(STATUSES),
-                "createdAt": iso(draw(st.sampled_from(created_pool))),
+                "createdAt": spelled_instant(draw, draw(st.sampled_from(created_pool))),
                 "attendees": attendees,
                 "responses": {"name": "Responder", "email": attendees[0]["email"]} if with_name else {},
             }
         )
-    for index in range(draw(st.integers(0, 8))):
+    for index in range(draw(st.integers(0, 6))):
         start = near(draw, anchor)
         organizer = draw(st.sampled_from([OWNER, *host_ids]))
         attendees = [customer(index)]
@@ -211,22 +235,24 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 "eventTypeId": draw(st.sampled_from([OTHER_TYPE, None])),
                 "userId": organizer,
                 "title": "Something else",
-                "startTime": iso(start),
-                "endTime": iso(start + timedelta(minutes=draw(DURATIONS))),
+                "startTime": spelled_instant(draw, start),
+                "endTime": spelled_instant(draw, start + timedelta(minutes=draw(DURATIONS))),
                 "status": draw(STATUSES),
-                "createdAt": iso(draw(st.sampled_from(created_pool))),
+                "createdAt": spelled_instant(draw, draw(st.sampled_from(created_pool))),
                 "attendees": attendees,
             }
         )
 
     out_of_office = []
-    for _ in range(draw(st.integers(0, 2))):
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
         start = near(draw, anchor)
         out_of_office.append(
             {
                 "userId": draw(st.sampled_from(host_ids)),
-                "start": iso(start),
-                "end": iso(start + timedelta(minutes=draw(st.sampled_from([15, 60, 240, 60 * 30])))),
+                "start": spelled_instant(draw, start),
+                "end": spelled_instant(
+                    draw, start + timedelta(minutes=draw(st.sampled_from([15, 60, 240, 60 * 30])))
+                ),
             }
         )
 
@@ -237,7 +263,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             "teamId": 5,
             "schedulingType": "ROUND_ROBIN",
             "scheduleId": event_schedule,
-            "eventName": draw(st.sampled_from([None, None, "{Event type title}: {Organiser} meets {Scheduler}"])),
+            "eventName": draw(
+                st.sampled_from([None, None, "{Event type title}: {Organiser} meets {Scheduler}"])
+            ),
             "beforeEventBuffer": draw(st.sampled_from([0, 0, 15, 30, 60])),
             "afterEventBuffer": draw(st.sampled_from([0, 0, 15, 30, 60])),
             "isRRWeightsEnabled": draw(st.booleans()),
@@ -263,10 +291,10 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     }
 
     reassignable = [b["uid"] for b in bookings if b["eventTypeId"] == ROUND_ROBIN_TYPE]
-    steps = []
+    steps: list[Step] = []
     for _ in range(draw(st.integers(1, 4)) if reassignable else 0):
         uid = draw(st.sampled_from(reassignable))
-        if draw(st.integers(0, 4)) == 0:  # now and then an administrator's manual pick
+        if draw(st.integers(0, 5)) == 0:  # now and then an administrator's manual pick
             steps.append(("manual", uid, draw(st.sampled_from(host_ids))))
         else:
             steps.append(("auto", uid, None))

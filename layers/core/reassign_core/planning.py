@@ -224,7 +224,7 @@ def reassigned_booking(
         return replace(
             booking,
             organizer_id=winner.user_id,
-            title=booking_title(event_type, winner.user.name, booking),
+            title=booking_title(event_type, winner.user.name or "Nameless", booking),
         )
     attendees = list(booking.attendees)
     attendees[holder.attendee_index] = seat
@@ -238,6 +238,13 @@ def _moved(day: CalendarDay, uid: str, entry: BusyEntry | None) -> CalendarDay:
     return replace(day, busy=busy)
 
 
+def holding_users(event_type: EventType, booking: Booking) -> set[int]:
+    """Whose time the booking holds among those a reassignment can touch: the organizer and the
+    event type's hosts attending by email (the loader's calendars and counters read it the same way)."""
+    attending = (event_type.host_by_email(a.email) for a in booking.attendees)
+    return {booking.organizer_id} | {host.user_id for host in attending if host is not None}
+
+
 def plan_reassignment(
     kind: ReassignType,
     actor_id: int,
@@ -248,11 +255,16 @@ def plan_reassignment(
     winner: Host,
     data: HostData,
 ) -> Plan:
+    after = reassigned_booking(event_type, booking, holder, winner)
+    # Bookkeeping follows who holds the booking before and after, not who was asked to: a manual
+    # target already attending gains nothing, a holder still attending loses nothing.
+    before_ids, after_ids = holding_users(event_type, booking), holding_users(event_type, after)
+    gained, lost = sorted(after_ids - before_ids), sorted(before_ids - after_ids)  # ⊆ {winner}, {holder}
+
     booking_days = utc_days(booking.start, booking.end)
     entry = BusyEntry(booking.start, booking.end, booking.status)
-    writes = [_moved(data.calendars[(winner.user_id, d)], booking.uid, entry) for d in booking_days]
-    if holder is not None:
-        writes += [_moved(data.calendars[(holder.user_id, d)], booking.uid, None) for d in booking_days]
+    writes = [_moved(data.calendars[(u, d)], booking.uid, entry) for u in gained for d in booking_days]
+    writes += [_moved(data.calendars[(u, d)], booking.uid, None) for u in lost for d in booking_days]
     written = {(c.user_id, c.day) for c in writes}
     # Every calendar day the choice rested on must still be as read when the write lands.
     checks = tuple(
@@ -263,32 +275,33 @@ def plan_reassignment(
 
     stats: dict[int, HostStats] = {}
     counters: dict[tuple[int, str], int] = {}
-    removals: tuple[int, ...] = ()
-    if booking.status is BookingStatus.ACCEPTED:
-        intervals = selection.all_interval_ids(booking.created_at, booking.start)
-        won = data.stats[winner.user_id]
+    round_robin = {h.user_id for h in event_type.round_robin_hosts}
+    gained_rr = tuple(u for u in gained if u in round_robin)
+    lost_rr = tuple(u for u in lost if u in round_robin)
+    if booking.status is not BookingStatus.ACCEPTED:  # only ACCEPTED bookings are counted
+        gained_rr = lost_rr = ()
+    intervals = selection.all_interval_ids(booking.created_at, booking.start)
+    for user_id in gained_rr:
+        won = data.stats[user_id]
         latest = max(filter(None, (won.last_booked_at, booking.created_at)))
-        stats[winner.user_id] = replace(won, last_booked_at=latest)
-        counters |= {(winner.user_id, i): 1 for i in intervals}
-        if holder is not None and holder.is_round_robin_host:
-            stats[holder.user_id] = replace(
-                data.stats[holder.user_id], last_booked_at=data.holder_latest_other
-            )
-            counters |= {(holder.user_id, i): -1 for i in intervals}
-            removals = (holder.user_id,)
+        stats[user_id] = replace(won, last_booked_at=latest)
+        counters |= {(user_id, i): 1 for i in intervals}
+    for user_id in lost_rr:
+        stats[user_id] = replace(data.stats[user_id], last_booked_at=data.holder_latest_other)
+        counters |= {(user_id, i): -1 for i in intervals}
 
     return Plan(
         kind=kind,
         actor_id=actor_id,
         reason=reason,
         before=booking,
-        after=reassigned_booking(event_type, booking, holder, winner),
+        after=after,
         winner=winner,
         holder=holder,
         calendar_writes=tuple(writes),
         calendar_checks=checks,
         stats_writes=stats,
         counter_deltas=counters,
-        timeline_removals=removals,
-        timeline_additions=(winner.user_id,) if booking.status is BookingStatus.ACCEPTED else (),
+        timeline_removals=lost_rr,
+        timeline_additions=gained_rr,
     )

@@ -21,7 +21,8 @@ def candidates(event_type: EventType, booking: Booking) -> list[Host]:
 
 def interval_id(reset: ResetInterval, basis: TimestampBasis, moment: datetime) -> str:
     """Names the UTC month or day a booking counts in, e.g. `MONTH#CREATED_AT#2026-11`."""
-    period = moment.strftime("%Y-%m") if reset is ResetInterval.MONTH else moment.strftime("%Y-%m-%d")
+    utc = moment.astimezone(UTC)
+    period = utc.strftime("%Y-%m") if reset is ResetInterval.MONTH else utc.strftime("%Y-%m-%d")
     return f"{reset.value}#{basis.value}#{period}"
 
 

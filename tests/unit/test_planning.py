@@ -1,0 +1,320 @@
+"""SPEC §5.5 (the write) and the order of checks, on the pure planning functions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+
+from reassign_core import planning
+from reassign_core.errors import (
+    BookingNotReassignable,
+    NoHostAvailable,
+    NotRoundRobin,
+    NotRoundRobinHost,
+    PermissionDenied,
+    UserNotFound,
+)
+from reassign_core.models import (
+    Attendee,
+    Booking,
+    BookingStatus,
+    BusyEntry,
+    CalendarDay,
+    Caller,
+    EventType,
+    Host,
+    HostStats,
+    ReassignType,
+    ResetInterval,
+    SchedulingType,
+    TimestampBasis,
+    UserProfile,
+)
+
+OWNER = Caller(user_id=1, is_system_admin=False, team_roles={5: "OWNER"})
+BOB = Attendee("Bob", "bob@customer.test", "Europe/London")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def profile(user_id: int) -> UserProfile:
+    return UserProfile(user_id, f"Host {user_id}", f"host{user_id}@example.test", "Asia/Kolkata", None)
+
+
+def host(user_id: int, position: int, fixed: bool = False) -> Host:
+    return Host(profile(user_id), is_fixed=fixed, priority=2, weight=100, schedule_id=None, position=position)
+
+
+HOSTS = (host(2, 0, fixed=True), host(3, 1), host(4, 2), host(5, 3))
+
+
+def event_type(event_name: str | None = None, scheduling: SchedulingType | None = SchedulingType.ROUND_ROBIN,
+               weights: bool = False) -> EventType:  # fmt: skip
+    return EventType(
+        id=100, title="Discovery call", team_id=5, organization_id=None, owner_id=None,
+        scheduling_type=scheduling, schedule_id=None, event_name=event_name,
+        before_buffer_minutes=30, after_buffer_minutes=0, weights_enabled=weights,
+        reset_interval=ResetInterval.MONTH, timestamp_basis=TimestampBasis.START_TIME, hosts=HOSTS,
+    )  # fmt: skip
+
+
+def booking(
+    organizer: int = 3,
+    attendees: tuple[Attendee, ...] = (BOB,),
+    responses_name: str | None = "Bobby",
+    status: BookingStatus = BookingStatus.ACCEPTED,
+    start: str = "2050-01-07T23:30:00Z",  # crosses midnight UTC: two calendar days
+    end: str = "2050-01-08T00:30:00Z",
+) -> Booking:
+    return Booking(
+        uid="b-1", event_type_id=100, organizer_id=organizer, title="Old title", start=at(start), end=at(end),
+        status=status, created_at=at("2049-12-20T10:00:00Z"), attendees=attendees,
+        responses_name=responses_name, version=3,
+    )  # fmt: skip
+
+
+def seat(user_id: int, email: str | None = None) -> Attendee:
+    return Attendee("x", email or f"host{user_id}@example.test", "UTC")
+
+
+DAYS = (date(2050, 1, 7), date(2050, 1, 8))
+
+
+def host_data(
+    b: Booking, holder_id: int | None, holder_latest_other: datetime | None = None
+) -> planning.HostData:
+    entry = BusyEntry(b.start, b.end, b.status)
+    calendars = {(u, d): CalendarDay(u, d, 7, {}, ()) for u in (3, 4, 5) for d in DAYS}
+    if holder_id is not None:
+        calendars |= {(holder_id, d): CalendarDay(holder_id, d, 7, {b.uid: entry}, ()) for d in DAYS}
+    stats = {
+        3: HostStats(at("2049-12-20T10:00:00Z"), 4),
+        4: HostStats(at("2049-11-01T00:00:00Z"), 2),
+        5: HostStats(at("2050-02-01T00:00:00Z"), 9),
+    }
+    return planning.HostData({}, calendars, stats, {}, holder_latest_other)
+
+
+def plan(b: Booking, winner: Host, holder_latest_other: datetime | None = None) -> planning.Plan:
+    et = event_type()
+    holder = planning.current_holder(et, b)
+    data = host_data(b, holder.user_id if holder else None, holder_latest_other)
+    return planning.plan_reassignment(ReassignType.AUTO, 1, None, et, b, holder, winner, data)
+
+
+# --- order of checks --------------------------------------------------------------------------------
+
+
+def test_permission_is_checked_before_the_round_robin_rule() -> None:
+    stranger = Caller(user_id=99, is_system_admin=False)
+    with pytest.raises(PermissionDenied):
+        planning.check_reassignable(stranger, booking(), event_type(scheduling=SchedulingType.COLLECTIVE))
+
+
+def test_unknown_caller_is_denied() -> None:
+    with pytest.raises(PermissionDenied):
+        planning.check_reassignable(None, booking(), event_type())
+
+
+@pytest.mark.parametrize("scheduling", [SchedulingType.COLLECTIVE, SchedulingType.MANAGED, None])
+def test_only_round_robin_bookings_can_be_reassigned(scheduling: SchedulingType | None) -> None:
+    with pytest.raises(NotRoundRobin, match="Booking with uid=b-1 is not a round robin booking"):
+        planning.check_reassignable(OWNER, booking(), event_type(scheduling=scheduling))
+
+
+def test_booking_without_event_type_is_not_round_robin() -> None:
+    with pytest.raises(NotRoundRobin):
+        planning.check_reassignable(OWNER, booking(organizer=1), None)
+
+
+@pytest.mark.parametrize("status", [BookingStatus.CANCELLED, BookingStatus.REJECTED])
+def test_cancelled_or_rejected_booking_cannot_be_reassigned(status: BookingStatus) -> None:
+    with pytest.raises(BookingNotReassignable, match=f"is {status.value.lower()} and cannot be reassigned"):
+        planning.check_reassignable(OWNER, booking(status=status), event_type())
+
+
+def test_pending_booking_can_be_reassigned() -> None:
+    assert planning.check_reassignable(OWNER, booking(status=BookingStatus.PENDING), event_type()).id == 100
+
+
+def test_manual_target_must_exist() -> None:
+    with pytest.raises(UserNotFound):
+        planning.manual_target(event_type(), 42, None)
+
+
+@pytest.mark.parametrize("target", [2, 42])  # a fixed host; a user who is no host at all
+def test_manual_target_must_be_a_round_robin_host(target: int) -> None:
+    with pytest.raises(NotRoundRobinHost):
+        planning.manual_target(event_type(), target, profile(target))
+
+
+def test_no_available_candidate_is_no_host_available() -> None:
+    b = booking()
+    data = host_data(b, 3)  # no schedules at all: nobody can be available
+    with pytest.raises(NoHostAvailable):
+        planning.choose_winner(event_type(), b, [HOSTS[2], HOSTS[3]], data)
+
+
+# --- who holds the round-robin seat ---------------------------------------------------------------
+
+
+def test_round_robin_organizer_holds_the_seat() -> None:
+    assert planning.current_holder(event_type(), booking(organizer=3)) == planning.Holder(3, None, True)
+
+
+def test_with_a_fixed_organizer_the_round_robin_attendee_holds_the_seat_by_email_any_case() -> None:
+    b = booking(organizer=2, attendees=(BOB, seat(4, "HOST4@Example.Test")))
+    assert planning.current_holder(event_type(), b) == planning.Holder(4, 1, True)
+
+
+def test_with_a_fixed_organizer_and_no_round_robin_attendee_nobody_holds_the_seat() -> None:
+    assert planning.current_holder(event_type(), booking(organizer=2)) is None
+
+
+# --- the booking written --------------------------------------------------------------------------
+
+
+def test_round_robin_organizer_is_replaced_by_the_winner_and_title_regenerated() -> None:
+    after = planning.reassigned_booking(
+        event_type(), booking(organizer=3), planning.Holder(3, None, True), HOSTS[2]
+    )
+    assert after.organizer_id == 4
+    assert after.title == "Discovery call between Host 4 and Bobby"
+    assert after.attendees == (BOB,)
+
+
+@pytest.mark.parametrize(
+    ("responses_name", "attendees", "scheduler"),
+    [
+        ("Bobby", (BOB,), "Bobby"),  # responses.name first
+        (None, (BOB,), "Bob"),  # else the first attendee's name
+        (None, (Attendee("", "anon@x.test", "UTC"),), "Nameless"),  # else Nameless
+        (None, (), "Nameless"),
+    ],
+)
+def test_title_names_responses_name_else_first_attendee_else_nameless(
+    responses_name: str | None, attendees: tuple[Attendee, ...], scheduler: str
+) -> None:
+    b = booking(responses_name=responses_name, attendees=attendees)
+    assert (
+        planning.booking_title(event_type(), "Host 4", b) == f"Discovery call between Host 4 and {scheduler}"
+    )
+
+
+def test_winner_without_a_name_is_called_nameless_in_the_title() -> None:
+    # As Cal.com does for the organizer (`organizer.name || "Nameless"`); SPEC names only the attendee case.
+    nameless = replace(HOSTS[2], user=replace(HOSTS[2].user, name=""))
+    after = planning.reassigned_booking(event_type(), booking(), planning.Holder(3, None, True), nameless)
+    assert after.title == "Discovery call between Nameless and Bobby"
+
+
+def test_event_name_template_replaces_title_organiser_and_scheduler() -> None:
+    et = event_type(event_name="{Event type title}: {Organiser} x {Scheduler} ({Organiser})")
+    assert planning.booking_title(et, "Host 4", booking()) == "Discovery call: Host 4 x Bobby (Host 4)"
+
+
+def test_with_a_fixed_organizer_the_previous_round_robin_attendee_is_replaced_and_title_kept() -> None:
+    b = booking(organizer=2, attendees=(BOB, seat(4)))
+    after = planning.reassigned_booking(event_type(), b, planning.current_holder(event_type(), b), HOSTS[3])
+    assert after.organizer_id == 2
+    assert after.title == "Old title"
+    assert after.attendees == (BOB, Attendee("Host 5", "host5@example.test", "Asia/Kolkata"))
+
+
+def test_with_a_fixed_organizer_and_no_round_robin_attendee_the_winner_joins_and_organizer_stays() -> None:
+    b = booking(organizer=2)
+    after = planning.reassigned_booking(event_type(), b, None, HOSTS[3])
+    assert (after.organizer_id, after.title) == (2, "Old title")
+    assert after.attendees == (BOB, Attendee("Host 5", "host5@example.test", "Asia/Kolkata"))
+
+
+# --- the bookkeeping written ----------------------------------------------------------------------
+
+
+def test_calendar_entry_moves_from_holder_to_winner_on_every_utc_day_the_booking_touches() -> None:
+    b = booking(organizer=3)
+    p = plan(b, HOSTS[2])
+    written = {(c.user_id, c.day): c for c in p.calendar_writes}
+    assert set(written) == {(4, DAYS[0]), (4, DAYS[1]), (3, DAYS[0]), (3, DAYS[1])}
+    assert all(written[(4, d)].busy == {"b-1": BusyEntry(b.start, b.end, b.status)} for d in DAYS)
+    assert all(written[(3, d)].busy == {} for d in DAYS)
+    assert all(c.version == 7 for c in p.calendar_writes)  # conditioned on the version read
+
+
+def test_winners_calendar_days_read_for_the_buffer_but_not_written_are_checked_unchanged() -> None:
+    b = booking(organizer=3, start="2050-01-08T00:15:00Z", end="2050-01-08T01:00:00Z")  # 30-min before buffer
+    p = plan(b, HOSTS[2])
+    assert [(c.user_id, c.day) for c in p.calendar_writes if c.user_id == 4] == [(4, DAYS[1])]
+    assert [(c.user_id, c.day) for c in p.calendar_checks] == [(4, DAYS[0])]
+
+
+def test_accepted_booking_moves_its_counters_stats_and_timeline_to_the_winner() -> None:
+    b = booking(organizer=3)
+    p = plan(b, HOSTS[2], holder_latest_other=at("2049-10-01T00:00:00Z"))
+    intervals = [
+        "MONTH#CREATED_AT#2049-12", "MONTH#START_TIME#2050-01",
+        "DAY#CREATED_AT#2049-12-20", "DAY#START_TIME#2050-01-07",
+    ]  # fmt: skip
+    assert p.counter_deltas == {**{(4, i): 1 for i in intervals}, **{(3, i): -1 for i in intervals}}
+    # The winner's last-booked time only moves forward; the holder's falls back to its previous booking.
+    assert p.stats_writes[4] == HostStats(at("2049-12-20T10:00:00Z"), 2)
+    assert p.stats_writes[3] == HostStats(at("2049-10-01T00:00:00Z"), 4)
+    assert (p.timeline_additions, p.timeline_removals) == ((4,), (3,))
+
+
+def test_winner_last_booked_time_never_goes_back() -> None:
+    p = plan(booking(organizer=3), HOSTS[3])  # host 5 last booked 2050-02-01, after this booking's creation
+    assert p.stats_writes[5].last_booked_at == at("2050-02-01T00:00:00Z")
+
+
+def test_pending_booking_moves_calendars_but_no_counters() -> None:
+    p = plan(booking(organizer=3, status=BookingStatus.PENDING), HOSTS[2])
+    assert {c.user_id for c in p.calendar_writes} == {3, 4}
+    assert (p.counter_deltas, p.stats_writes, p.timeline_additions, p.timeline_removals) == ({}, {}, (), ())
+
+
+def test_fixed_organizer_keeps_calendar_and_no_counters_while_the_seat_moves() -> None:
+    b = booking(organizer=2, attendees=(BOB, seat(4)))
+    p = plan(b, HOSTS[3])
+    assert {c.user_id for c in p.calendar_writes} == {4, 5}
+    assert {user for user, _ in p.counter_deltas} == {4, 5}
+
+
+def test_manual_target_already_attending_gains_no_second_count() -> None:
+    # Host 4 attends a booking organized by round-robin host 3; making 4 the organizer must not
+    # count the booking twice for 4 (it already did as attendee), while 3 loses it.
+    b = booking(organizer=3, attendees=(BOB, seat(4)))
+    p = plan(b, HOSTS[2])
+    assert p.after.organizer_id == 4
+    assert {user for user, _ in p.counter_deltas} == {3}
+    assert [c.user_id for c in p.calendar_writes] == [3, 3]
+    assert (p.timeline_additions, p.timeline_removals) == ((), (3,))
+
+
+def test_organizer_who_is_no_host_loses_the_calendar_entry_but_has_no_counters() -> None:
+    et = event_type()
+    b = booking(organizer=9)
+    holder = planning.current_holder(et, b)
+    assert holder == planning.Holder(9, None, False)
+    calendars = host_data(b, None).calendars | {(9, d): CalendarDay(9, d, 1, {}, ()) for d in DAYS}
+    data = replace(host_data(b, None), calendars=calendars)
+    p = planning.plan_reassignment(ReassignType.AUTO, 1, None, et, b, holder, HOSTS[2], data)
+    assert {c.user_id for c in p.calendar_writes} == {4, 9}
+    assert {user for user, _ in p.counter_deltas} == {4}
+
+
+# --- what is read ---------------------------------------------------------------------------------
+
+
+def test_weighted_choice_reads_counters_of_every_round_robin_host_for_the_current_interval() -> None:
+    et = event_type(weights=True)
+    b = booking(organizer=3)
+    request = planning.host_data_request(
+        et, b, planning.current_holder(et, b), [HOSTS[2], HOSTS[3]], at("2050-05-01T00:00:00Z")
+    )
+    assert request.counters_of == {3, 4, 5}
+    assert request.counter_interval == "MONTH#START_TIME#2050-01"  # START_TIME: the booking's month
