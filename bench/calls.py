@@ -83,14 +83,20 @@ class CallRecorder:
         self._record(context, model.name, parsed, parsed.get("Error", {}).get("Code"))
 
     def _failed(self, context: dict[str, Any], exception: Exception, **kwargs: Any) -> None:
-        self._record(context, kwargs.get("event_name", "?").rsplit(".", 1)[-1], None, type(exception).__name__)
+        self._record(
+            context, kwargs.get("event_name", "?").rsplit(".", 1)[-1], None, type(exception).__name__
+        )
 
-    def _record(self, context: dict[str, Any], operation: str, parsed: dict[str, Any] | None, error: str | None) -> None:
+    def _record(
+        self, context: dict[str, Any], operation: str, parsed: dict[str, Any] | None, error: str | None
+    ) -> None:
         end, cpu_end = time.perf_counter(), time.thread_time()
         if "bench" not in context:
             return
         cpu_start, start, params = context.pop("bench")
-        call = Call(operation, start, end, cpu_end - cpu_start, params, parsed, threading.current_thread().name, error)
+        call = Call(
+            operation, start, end, cpu_end - cpu_start, params, parsed, threading.current_thread().name, error
+        )
         with self._lock:
             if self.recording:
                 self.calls.append(call)
@@ -106,12 +112,66 @@ def sequential_round_trips(calls: list[Call]) -> int:
     return max(chain, default=0)
 
 
+class ReplayClient:
+    """Answers the reads of a recorded reassignment from memory, and accepts any write.
+
+    Re-running the same request against it repeats the same decision with no botocore, HTTP
+    or store in the way: a profile of that run is a profile of the service's own code.
+    """
+
+    def __init__(self, calls: list[Call]) -> None:
+        self._items: dict[tuple[str, tuple[Any, ...]], dict[str, Any]] = {}
+        self._queries: dict[str, dict[str, Any]] = {}
+        for call in calls:
+            if call.operation == "BatchGetItem" and call.parsed:
+                for table, request in call.params["RequestItems"].items():
+                    names = sorted(request["Keys"][0])
+                    for item in call.parsed.get("Responses", {}).get(table, []):
+                        self._items[(table, _key({n: item[n] for n in names}))] = item
+            elif call.operation == "Query" and call.parsed:
+                self._queries[_canonical(call.params)] = call.parsed
+
+    def batch_get_item(self, RequestItems: dict[str, Any], **_: Any) -> dict[str, Any]:
+        responses = {
+            table: [item for key in request["Keys"] if (item := self._items.get((table, _key(key))))]
+            for table, request in RequestItems.items()
+        }
+        return {"Responses": responses, "UnprocessedKeys": {}}
+
+    def query(self, **params: Any) -> dict[str, Any]:
+        return self._queries[_canonical(params)]
+
+    def transact_write_items(self, **_: Any) -> dict[str, Any]:
+        return {}
+
+
+def _key(key: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
+    return tuple(sorted((name, *value.items()) for name, value in key.items()))
+
+
+def _canonical(value: Any) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True)
+
+
+def overlap_waves(calls: list[Call]) -> int:
+    """Groups of calls linked by overlapping in time: a lower bound of the round trips, blind to a
+    pool too small for its requests (its staggered requests still overlap one another)."""
+    waves, reach = 0, float("-inf")
+    for call in sorted(calls, key=lambda c: c.start):
+        if call.start > reach:
+            waves += 1
+        reach = max(reach, call.end)
+    return waves
+
+
 # --- sizes and capacity (estimates from the wire JSON) -----------------------------------------
 
 
 def attribute_size(value: dict[str, Any]) -> int:
     """DynamoDB's size rules, roughly: strings/binaries by length, numbers ~1 byte per 2 digits."""
-    (kind, v), = value.items()
+    ((kind, v),) = value.items()
     if kind in ("S", "B"):
         return len(v.encode("utf-8")) if isinstance(v, str) else len(v)
     if kind == "N":
@@ -179,8 +239,11 @@ def usage(calls: list[Call]) -> Usage:
             for action in p["TransactItems"]:
                 kind = next(k for k in TRANSACT_ITEM_KEYS if k in action)
                 body = action[kind]
-                size = item_size(body["Item"]) if kind == "Put" else item_size(body["Key"]) + sum(
-                    item_size({"v": v}) for v in body.get("ExpressionAttributeValues", {}).values()
+                size = (
+                    item_size(body["Item"])
+                    if kind == "Put"
+                    else item_size(body["Key"])
+                    + sum(item_size({"v": v}) for v in body.get("ExpressionAttributeValues", {}).values())
                 )
                 u.items_written += 1
                 u.bytes_written += size

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -31,6 +32,27 @@ from typing import Any
 
 # What the Lambda Python runtime brings besides the standard library.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+
+# Cumulative stages of what the function loads, each a fresh process: the difference between two
+# stages is what that dependency adds to a cold start (CPU ms; the least disturbed of the runs).
+_BASELINE = "import boto3; boto3.client('dynamodb')"
+_PYDANTIC = "from pydantic import BaseModel"
+_RESOLVER = (
+    "from aws_lambda_powertools.event_handler import APIGatewayRestResolver; "
+    "APIGatewayRestResolver(enable_validation=True)"
+)
+_LOGGER = "from aws_lambda_powertools import Logger, Metrics; Logger(); Metrics()"
+_TRACER = "from aws_lambda_powertools import Tracer; Tracer()"
+STAGES = {
+    "interpreter": "pass",
+    "boto3 + DynamoDB client (baseline)": _BASELINE,
+    "+ pydantic": f"{_BASELINE}; {_PYDANTIC}",
+    "+ Powertools resolver (validation on)": f"{_BASELINE}; {_PYDANTIC}; {_RESOLVER}",
+    "+ Logger, Metrics": f"{_BASELINE}; {_PYDANTIC}; {_RESOLVER}; {_LOGGER}",
+    "+ Tracer (X-Ray SDK)": f"{_BASELINE}; {_PYDANTIC}; {_RESOLVER}; {_LOGGER}; {_TRACER}",
+    "the function (app + reassign_core + service)": "import app; from reassign_core import runtime; "
+    "runtime.reassign_service()",
+}
 
 CHILD = r"""
 import json, os, sys, time
@@ -108,16 +130,40 @@ def lambda_env(function_env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _run(python: str, mode: str, sys_path: list[str], env: dict[str, str], flags: list[str]) -> tuple[float, dict[str, Any], str]:
+def stages(sys_path: list[str], env: dict[str, str], runs: int) -> dict[str, float]:
+    """CPU ms of a fresh process for each cumulative stage of STAGES: the minimum over the runs, the
+    run least disturbed by whatever else the machine does (the differences are small, the noise not)."""
+    found: dict[str, list[float]] = {name: [] for name in STAGES}
+    for _ in range(runs):
+        for name, code in STAGES.items():
+            script = f"import sys; sys.path[:0] = {sys_path!r}\n{code}"
+            before = _cpu_of_children()
+            subprocess.run(
+                [sys.executable, "-I", "-S", "-c", script], env=env, capture_output=True, check=True
+            )
+            found[name].append((_cpu_of_children() - before) * 1000)
+    return {name: round(min(v), 1) for name, v in found.items()}
+
+
+def _cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(
+    python: str, mode: str, sys_path: list[str], env: dict[str, str], flags: list[str]
+) -> tuple[float, dict[str, Any], str]:
+    """One fresh process: (wall ms, its report + its CPU ms, stderr)."""
     child_env = {**env, "BENCH_MODE": mode, "BENCH_SYS_PATH": json.dumps(sys_path)}
-    started = time.perf_counter()
+    cpu_before, started = _cpu_of_children(), time.perf_counter()
     done = subprocess.run(
         [python, "-I", "-S", *flags, "-c", CHILD], env=child_env, capture_output=True, text=True, check=False
     )
     wall_ms = (time.perf_counter() - started) * 1000
+    cpu_ms = (_cpu_of_children() - cpu_before) * 1000
     if done.returncode != 0:
         raise RuntimeError(f"cold start ({mode}) failed:\n{done.stderr[-3000:]}")
-    return wall_ms, json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+    return wall_ms, {**json.loads(done.stdout.strip().splitlines()[-1]), "cpu_ms": cpu_ms}, done.stderr
 
 
 def importtime_breakdown(stderr: str, top: int = 12) -> dict[str, Any]:
@@ -135,8 +181,12 @@ def importtime_breakdown(stderr: str, top: int = 12) -> dict[str, Any]:
             direct[name] = int(cumulative_us) / 1000
     return {
         "total_ms": round(sum(by_package.values()), 1),
-        "by_package_ms": {n: round(ms, 1) for n, ms in sorted(by_package.items(), key=lambda kv: -kv[1])[:top]},
-        "direct_imports_cumulative_ms": {n: round(ms, 1) for n, ms in sorted(direct.items(), key=lambda kv: -kv[1])[:top]},
+        "by_package_ms": {
+            n: round(ms, 1) for n, ms in sorted(by_package.items(), key=lambda kv: -kv[1])[:top]
+        },
+        "direct_imports_cumulative_ms": {
+            n: round(ms, 1) for n, ms in sorted(direct.items(), key=lambda kv: -kv[1])[:top]
+        },
     }
 
 
@@ -149,17 +199,18 @@ def measure(layout: Layout, function_env: dict[str, str], runs: int, work: Path)
     # Warm the file-system cache (and nothing else: bytecode writing is off) before sampling.
     _run(python, "function", function_path, env, [])
     _run(python, "baseline", baseline_path, env, [])
-    samples: dict[str, list[tuple[float, float]]] = {"function": [], "baseline": []}
+    samples: dict[str, list[tuple[float, float, float]]] = {"function": [], "baseline": []}
     for _ in range(runs):  # interleaved, so drift hits both alike
         for mode, path in (("function", function_path), ("baseline", baseline_path)):
             wall, out, _ = _run(python, mode, path, env, [])
-            samples[mode].append((wall, out["init_ms"]))
+            samples[mode].append((wall, out["init_ms"], out["cpu_ms"]))
     _, function_out, function_imports = _run(python, "function", function_path, env, ["-X", "importtime"])
     _, baseline_out, baseline_imports = _run(python, "baseline", baseline_path, env, ["-X", "importtime"])
 
     def median(mode: str, index: int) -> float:
         return round(statistics.median(s[index] for s in samples[mode]), 1)
 
+    staged = stages(function_path, env, max(3, runs - 2)) if layout.from_build else {}
     return {
         "layout": layout.label,
         "from_build": layout.from_build,
@@ -170,8 +221,11 @@ def measure(layout: Layout, function_env: dict[str, str], runs: int, work: Path)
         "cold_start_baseline_ms": median("baseline", 0),
         "init_ms": median("function", 1),
         "baseline_init_ms": median("baseline", 1),
+        "cpu_ms": median("function", 2),  # whole process, user + system: robust to a busy machine
+        "baseline_cpu_ms": median("baseline", 2),
         "samples_ms": {mode: [round(s[0], 1) for s in v] for mode, v in samples.items()},
         "modules_loaded": {"function": function_out["modules"], "baseline": baseline_out["modules"]},
+        "stages_cpu_ms": staged,
         "importtime": {
             "function": importtime_breakdown(function_imports),
             "baseline": importtime_breakdown(baseline_imports),
