@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,9 +38,10 @@ def _zone(name: str) -> str:
 
 
 def _instant(value: datetime) -> datetime:
+    """Instants in UTC: calendar days and weighting intervals are UTC days and months."""
     if value.tzinfo is None:
         raise ValueError("must be an ISO 8601 instant with a time zone (e.g. 2050-01-07T13:00:00Z)")
-    return value
+    return value.astimezone(UTC)
 
 
 TimeZoneName = Annotated[str, AfterValidator(_zone)]

@@ -15,8 +15,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ from local import dataset as ds
 from reassign_core import items, keys, selection
 from reassign_core.items import Item, to_wire
 from reassign_core.models import (
-    Attendee,
     Booking,
     BookingStatus,
     BusyEntry,
@@ -36,10 +34,8 @@ from reassign_core.models import (
     ResetInterval,
     Schedule,
     SchedulingType,
-    TimeRange,
     TimestampBasis,
     UserProfile,
-    WeeklyRange,
 )
 from reassign_core.timeutil import iso
 
@@ -51,39 +47,12 @@ def _profile(user: ds.User) -> UserProfile:
     return UserProfile(user.id, user.name, user.email, user.timeZone, user.defaultScheduleId)
 
 
-def _time_range(start: str, end: str) -> TimeRange:
-    return TimeRange(items.parse_time_of_day(start) or time(0), items.parse_time_of_day(end))
-
-
 def _schedule(schedule: ds.Schedule) -> Schedule:
-    overrides: dict[date, tuple[TimeRange, ...]] = defaultdict(tuple)
-    for o in schedule.dateOverrides:
-        overrides[date.fromisoformat(o.date)] += (_time_range(o.startTime, o.endTime),)
-    return Schedule(
-        id=schedule.id,
-        time_zone=schedule.timeZone,
-        weekly=tuple(
-            WeeklyRange(frozenset(w.days), _time_range(w.startTime, w.endTime)) for w in schedule.availability
-        ),
-        overrides=dict(overrides),
-    )
+    return items.schedule_from_item(schedule.model_dump())  # the file spells it as the store does
 
 
 def _booking(booking: ds.Booking) -> Booking:
-    name = booking.responses.get("name")
-    return Booking(
-        uid=booking.uid,
-        event_type_id=booking.eventTypeId,
-        organizer_id=booking.userId,
-        title=booking.title,
-        start=booking.startTime,
-        end=booking.endTime,
-        status=BookingStatus(booking.status),
-        created_at=booking.createdAt,
-        attendees=tuple(Attendee(a.name, a.email, a.timeZone) for a in booking.attendees),
-        responses_name=name if isinstance(name, str) and name else None,
-        version=1,
-    )
+    return items.booking_from_item(booking.model_dump(mode="json") | {"version": 1})
 
 
 def _event_type(
@@ -115,17 +84,7 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
     by_email = {u.email.casefold(): u.id for u in data.users}
     busy: dict[tuple[int, date], dict[str, BusyEntry]] = defaultdict(dict)
     away: dict[tuple[int, date], list[Interval]] = defaultdict(list)
-    # Instants in UTC: calendar days and weighting intervals are UTC days and months, and a file
-    # may spell an instant with any offset (2050-01-07T01:00:00+05:30 is the 6th in UTC).
-    bookings = [
-        replace(
-            booking,
-            start=booking.start.astimezone(UTC),
-            end=booking.end.astimezone(UTC),
-            created_at=booking.created_at.astimezone(UTC),
-        )
-        for booking in map(_booking, data.bookings)
-    ]
+    bookings = [_booking(b) for b in data.bookings]  # instants in UTC (the dataset normalises them)
     for booking in bookings:
         if booking.status not in (BookingStatus.ACCEPTED, BookingStatus.PENDING):
             continue
@@ -136,9 +95,8 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
             for day in keys.utc_days(booking.start, booking.end):
                 busy[(user_id, day)][booking.uid] = BusyEntry(booking.start, booking.end, booking.status)
     for ooo in data.outOfOffice:
-        start, end = ooo.start.astimezone(UTC), ooo.end.astimezone(UTC)
-        for day in keys.utc_days(start, end):
-            away[(ooo.userId, day)].append(Interval(start, end))
+        for day in keys.utc_days(ooo.start, ooo.end):
+            away[(ooo.userId, day)].append(Interval(ooo.start, ooo.end))
     for user_id, day in sorted(busy.keys() | away.keys()):
         yield items.calendar_day_item(
             CalendarDay(user_id, day, 1, busy.get((user_id, day), {}), tuple(away.get((user_id, day), [])))

@@ -275,3 +275,26 @@ def test_schedule_is_checked_without_buffers() -> None:
         office, [], "b-1", at("2050-01-07T09:00:00Z"), at("2050-01-07T17:00:00Z"),
         timedelta(minutes=30), timedelta(minutes=30),
     )  # fmt: skip
+
+
+def test_override_spelled_24_00_to_24_00_is_off_all_day() -> None:
+    from datetime import UTC, datetime
+
+    from reassign_core.availability import within_schedule
+    from reassign_core.items import schedule_from_item
+
+    schedule = schedule_from_item(
+        {
+            "id": 1,
+            "timeZone": "UTC",
+            "availability": [{"days": [0, 1, 2, 3, 4, 5, 6], "startTime": "00:00", "endTime": "24:00"}],
+            "dateOverrides": [{"date": "2050-01-07", "startTime": "24:00", "endTime": "24:00"}],
+        }
+    )
+
+    assert not within_schedule(
+        schedule, datetime(2050, 1, 7, 10, tzinfo=UTC), datetime(2050, 1, 7, 11, tzinfo=UTC)
+    )
+    assert within_schedule(
+        schedule, datetime(2050, 1, 8, 10, tzinfo=UTC), datetime(2050, 1, 8, 11, tzinfo=UTC)
+    )

@@ -13,10 +13,12 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 
-from reassign_core.errors import IdempotencyInFlight, IdempotencyKeyReused
+from reassign_core.errors import IdempotencyInFlight, IdempotencyKeyReused, StoreUnavailable
+from reassign_core.repository import is_store_unavailable
 from reassign_core.service import ReassignRequest
 
 RESPONSE_TTL_SECONDS = 24 * 60 * 60
@@ -53,3 +55,8 @@ class IdempotentRunner:
             raise IdempotencyInFlight from error
         except IdempotencyValidationError as error:
             raise IdempotencyKeyReused from error
+        except IdempotencyPersistenceLayerError as error:
+            # The idempotency table throttled, failed or timed out: a 503 to retry, not a 500.
+            if is_store_unavailable(error.__cause__):
+                raise StoreUnavailable from error
+            raise

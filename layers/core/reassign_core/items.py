@@ -165,7 +165,10 @@ def schedule_item(schedule: Schedule, user_id: int | None) -> Item:
 
 
 def _time_range(entry: Mapping[str, Any]) -> TimeRange:
-    return TimeRange(parse_time_of_day(entry["startTime"]) or time(0), parse_time_of_day(entry["endTime"]))
+    start, end = entry["startTime"], entry["endTime"]
+    if start == end:  # an empty range (a whole day off, in an override), also when spelled 24:00
+        return TimeRange(time(0), time(0))
+    return TimeRange(parse_time_of_day(start) or time(0), parse_time_of_day(end))
 
 
 def schedule_from_item(item: Mapping[str, Any]) -> Schedule:

@@ -43,17 +43,22 @@ RETRYABLE_CODES = frozenset(
 CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
 
+def is_store_unavailable(error: BaseException | None) -> bool:
+    """DynamoDB throttled, failed or timed out (after botocore's retries): the caller may retry later."""
+    if isinstance(error, BotoCoreError):  # timeouts, connection failures
+        return True
+    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in RETRYABLE_CODES
+
+
 @contextmanager
 def translated_store_errors() -> Iterator[None]:
     """DynamoDB's throttling, failures and timeouts (after botocore's retries) become StoreUnavailable."""
     try:
         yield
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in RETRYABLE_CODES:
+    except (ClientError, BotoCoreError) as error:
+        if is_store_unavailable(error):
             raise StoreUnavailable from error
         raise
-    except BotoCoreError as error:  # timeouts, connection failures
-        raise StoreUnavailable from error
 
 
 def _chunks[T](values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
