@@ -117,16 +117,16 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
                 involved.add(b.organizer_id)
             for user_id in involved:
                 booked[user_id].append(b)
+        counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for user_id, mine in booked.items():
             last = max((b.created_at for b in mine), default=None)
             yield items.host_stats_item(event_type.id, user_id, HostStats(last, 1))
-            counts: dict[str, int] = defaultdict(int)
             for b in mine:
                 yield items.timeline_item(event_type.id, user_id, b.created_at, b.uid)
                 for interval in selection.all_interval_ids(b.created_at, b.start):
-                    counts[interval] += 1
-            for interval, count in sorted(counts.items()):
-                yield items.counter_item(event_type.id, user_id, interval, count)
+                    counts[interval][user_id] += 1
+        for interval, per_host in sorted(counts.items()):
+            yield items.interval_counts_item(event_type.id, interval, per_host)
 
 
 def data_items(data: ds.Dataset) -> Iterator[Item]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from local.dataset import parse_dataset
 from local.loader import derived_items
-from reassign_core import runtime
+from reassign_core import keys, runtime
 from reassign_core.items import from_wire, to_wire
 
 BOOKING_FIELDS = (
@@ -31,7 +31,7 @@ BOOKING_FIELDS = (
     "attendees",
     "responses",
 )
-DERIVED_PARTITIONS = ("CAL#", "ETHOST#")
+DERIVED_PARTITIONS = ("CAL#", "ETHOST#", "ETCOUNT#")
 
 
 def current_dataset(found: list[dict[str, Any]], dataset: dict[str, Any]) -> dict[str, Any]:
@@ -50,13 +50,15 @@ def _content(items: Iterable[dict[str, Any]]) -> dict[tuple[str, str], str]:
     nothing (a calendar day emptied by a reassignment, a counter back at zero)."""
     found = {}
     for item in items:
-        if not item["PK"].startswith(DERIVED_PARTITIONS):
+        if not item["PK"].startswith(DERIVED_PARTITIONS) and not item["SK"].startswith(keys.STATS_PREFIX):
             continue
         body = {k: v for k, v in item.items() if k != "version"}
         if item["PK"].startswith("CAL#") and not body.get("busy") and not body.get("ooo"):
             continue
-        if item["SK"].startswith("COUNT#") and body.get("bookings") == 0:
-            continue
+        if item["PK"].startswith("ETCOUNT#"):
+            body = {k: v for k, v in body.items() if v != 0}
+            if set(body) == {"PK", "SK"}:
+                continue
         found[(item["PK"], item["SK"])] = json.dumps(body, sort_keys=True)
     return found
 

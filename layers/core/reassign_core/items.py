@@ -6,7 +6,7 @@ identical items. Items here are plain Python values; `to_wire`/`from_wire` conve
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -248,6 +248,11 @@ def event_type_from_items(items: list[Item]) -> EventType | None:
         if i["SK"].startswith("HOST#")
     )
     scheduling_type = meta.get("schedulingType")
+    stats = {
+        int(i["SK"].removeprefix(keys.STATS_PREFIX)): host_stats_from_item(i)
+        for i in items
+        if i["SK"].startswith(keys.STATS_PREFIX)
+    }
     return EventType(
         id=meta["id"],
         title=meta["title"],
@@ -263,6 +268,7 @@ def event_type_from_items(items: list[Item]) -> EventType | None:
         reset_interval=ResetInterval(meta.get("rrResetInterval", "MONTH")),
         timestamp_basis=TimestampBasis(meta.get("rrTimestampBasis", "CREATED_AT")),
         hosts=hosts,
+        host_stats=stats,
     )
 
 
@@ -323,5 +329,13 @@ def timeline_item(event_type_id: int, user_id: int, created_at: datetime, uid: s
     }
 
 
-def counter_item(event_type_id: int, user_id: int, interval: str, bookings: int) -> Item:
-    return {**keys.host_counter(event_type_id, user_id, interval), "bookings": bookings}
+def interval_counts_item(event_type_id: int, interval: str, counts: Mapping[int, int]) -> Item:
+    return {
+        **keys.interval_counts(event_type_id, interval),
+        **{keys.counter_attribute(u): n for u, n in counts.items()},
+    }
+
+
+def interval_counts_from_item(item: Mapping[str, Any] | None, user_ids: Iterable[int]) -> dict[int, int]:
+    found = item or {}
+    return {u: found.get(keys.counter_attribute(u), 0) for u in user_ids}

@@ -68,9 +68,13 @@ def host_stats_partition(event_type_id: int, user_id: int) -> str:
     return f"ETHOST#{event_type_id}#{user_id}"
 
 
+STATS_PREFIX = "STATS#"
+
+
 def host_stats(event_type_id: int, user_id: int) -> Key:
-    """Last-booked time of a round-robin host for one event type."""
-    return _key(host_stats_partition(event_type_id, user_id), "STATS")
+    """Last-booked time of a round-robin host, in the event type's partition: the Query that reads
+    the event type and its hosts returns every host's stats with them, at no extra round trip."""
+    return _key(event_type_partition(event_type_id), f"{STATS_PREFIX}{user_id}")
 
 
 def host_timeline_entry(event_type_id: int, user_id: int, created_at: datetime, uid: str) -> Key:
@@ -81,9 +85,14 @@ def host_timeline_entry(event_type_id: int, user_id: int, created_at: datetime, 
 TIMELINE_PREFIX = "BOOKED#"
 
 
-def host_counter(event_type_id: int, user_id: int, interval_id: str) -> Key:
-    """ACCEPTED bookings of the host in one weighting interval (see domain.intervals)."""
-    return _key(host_stats_partition(event_type_id, user_id), f"COUNT#{interval_id}")
+def interval_counts(event_type_id: int, interval_id: str) -> Key:
+    """ACCEPTED bookings per round-robin host in one weighting interval (see selection.interval_id):
+    one item, an attribute per host (`counter_attribute`), so weighting reads one key, not one per host."""
+    return _key(f"ETCOUNT#{event_type_id}", interval_id)
+
+
+def counter_attribute(user_id: int) -> str:
+    return f"u{user_id}"
 
 
 def credential_hash(secret: str) -> str:

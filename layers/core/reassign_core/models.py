@@ -115,6 +115,7 @@ class EventType:
     reset_interval: ResetInterval
     timestamp_basis: TimestampBasis
     hosts: tuple[Host, ...]
+    host_stats: dict[int, HostStats] = field(default_factory=dict)  # by user id; absent = never booked
 
     @property
     def round_robin_hosts(self) -> tuple[Host, ...]:

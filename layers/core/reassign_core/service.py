@@ -91,7 +91,7 @@ class ReassignService:
 
         now = self._clock()
         wanted = planning.host_data_request(event_type, booking, holder, pool, now)
-        data = repository.read_host_data(event_type.id, booking, wanted)
+        data = repository.read_host_data(event_type, booking, wanted)
         winner = (
             pool[0]
             if request.target_id is not None
