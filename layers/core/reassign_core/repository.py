@@ -112,50 +112,43 @@ class ReassignRepository:
 
     # --- round trip 3 ----------------------------------------------------------------------
 
-    def read_host_data(self, event_type_id: int, booking: Booking, request: HostDataRequest) -> HostData:
+    def read_host_data(self, event_type: EventType, booking: Booking, request: HostDataRequest) -> HostData:
+        """Schedules, calendar days and the weighting counts in one parallel batch; the hosts'
+        stats came with the event type. The holder's timeline Query runs alongside."""
         schedule_keys = {sid: keys.schedule(sid) for sid in request.schedule_ids}
         calendar_keys = {ck: keys.calendar_day(*ck) for ck in request.calendars}
-        stats_keys = {uid: keys.host_stats(event_type_id, uid) for uid in request.stats_of}
-        counter_keys = (
-            {
-                uid: keys.host_counter(event_type_id, uid, request.counter_interval)
-                for uid in request.counters_of
-            }
+        counts_key = (
+            keys.interval_counts(event_type.id, request.counter_interval)
             if request.counter_interval
-            else {}
+            else None
         )
         holder_latest = (
             self._executor.submit(
-                self._latest_booking_other_than, event_type_id, request.holder_timeline_of, booking
+                self._latest_booking_other_than, event_type.id, request.holder_timeline_of, booking
             )
             if request.holder_timeline_of is not None
             else None
         )
-        all_keys = [
-            *schedule_keys.values(),
-            *calendar_keys.values(),
-            *stats_keys.values(),
-            *counter_keys.values(),
-        ]
-        found = self._batch_get(all_keys)
+        found = self._batch_get(
+            [*schedule_keys.values(), *calendar_keys.values(), *filter(None, [counts_key])]
+        )
 
-        def lookup(key: Mapping[str, str]) -> Item | None:
-            return found.get((key["PK"], key["SK"]))
+        def lookup(key: Mapping[str, str] | None) -> Item | None:
+            return found.get((key["PK"], key["SK"])) if key else None
 
         schedules = {}
         for sid, key in schedule_keys.items():
             if (item := lookup(key)) is not None:
                 schedules[sid] = items.schedule_from_item(item)
+        never_booked = HostStats(last_booked_at=None, version=0)
         return HostData(
             schedules=schedules,
             calendars={
                 ck: items.calendar_day_from_item(ck[0], ck[1], lookup(key))
                 for ck, key in calendar_keys.items()
             },
-            stats={uid: items.host_stats_from_item(lookup(key)) for uid, key in stats_keys.items()},
-            interval_counts={
-                uid: (lookup(key) or {}).get("bookings", 0) for uid, key in counter_keys.items()
-            },
+            stats={uid: event_type.host_stats.get(uid, never_booked) for uid in request.stats_of},
+            interval_counts=items.interval_counts_from_item(lookup(counts_key), request.counters_of),
             holder_latest_other=holder_latest.result() if holder_latest else None,
         )
 
@@ -269,14 +262,21 @@ class ReassignRepository:
             operations.append(
                 self._put_versioned(items.host_stats_item(event_type_id, user_id, fresh), stats.version)
             )
+        by_interval: dict[str, dict[int, int]] = {}
         for (user_id, interval), delta in plan.counter_deltas.items():
+            by_interval.setdefault(interval, {})[user_id] = delta
+        for interval, deltas in sorted(by_interval.items()):
+            names = {f"#h{i}": keys.counter_attribute(u) for i, u in enumerate(deltas)}
             operations.append(
                 {
                     "Update": {
                         "TableName": self._data_table,
-                        "Key": to_wire(keys.host_counter(event_type_id, user_id, interval)),
-                        "UpdateExpression": "ADD bookings :delta",
-                        "ExpressionAttributeValues": to_wire({":delta": delta}),
+                        "Key": to_wire(keys.interval_counts(event_type_id, interval)),
+                        "UpdateExpression": "ADD " + ", ".join(f"#h{i} :d{i}" for i in range(len(deltas))),
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": to_wire(
+                            {f":d{i}": d for i, d in enumerate(deltas.values())}
+                        ),
                     }
                 }
             )
