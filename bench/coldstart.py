@@ -113,11 +113,14 @@ def runtime_dir(target: Path) -> Path:
     return target
 
 
-def lambda_env(function_env: dict[str, str]) -> dict[str, str]:
+def lambda_env(function_env: dict[str, str], task_root: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
     return {
         **keep,
         **function_env,
+        # Set by Lambda in every function: libraries (the X-Ray SDK among them) take their
+        # in-Lambda path on it, e.g. no sampling-rules client.
+        "LAMBDA_TASK_ROOT": task_root,
         "AWS_LAMBDA_FUNCTION_NAME": "ReassignFunction",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
@@ -195,7 +198,7 @@ def measure(layout: Layout, function_env: dict[str, str], runs: int, work: Path)
     rt = runtime_dir(work / "runtime")
     function_path = [*layout.sys_path, str(rt)] if layout.from_build else layout.sys_path
     baseline_path = [str(rt)] if layout.from_build else layout.sys_path
-    env = lambda_env(function_env)
+    env = lambda_env(function_env, layout.sys_path[0])
     # Warm the file-system cache (and nothing else: bytecode writing is off) before sampling.
     _run(python, "function", function_path, env, [])
     _run(python, "baseline", baseline_path, env, [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -58,8 +59,8 @@ class HostDataRequest:
 
 @dataclass(frozen=True, slots=True)
 class HostData:
-    schedules: dict[int, Schedule]
-    calendars: dict[CalendarKey, CalendarDay]
+    schedules: Mapping[int, Schedule]
+    calendars: Mapping[CalendarKey, CalendarDay]
     stats: dict[int, HostStats]
     interval_counts: dict[int, int]
     holder_latest_other: datetime | None  # holder's latest ACCEPTED booking other than this one
@@ -169,19 +170,18 @@ def available_hosts(event_type: EventType, booking: Booking, pool: list[Host], d
     window_days = utc_days(*busy_window(event_type, booking))
     before = timedelta(minutes=event_type.before_buffer_minutes)
     after = timedelta(minutes=event_type.after_buffer_minutes)
-    return [
-        host
-        for host in pool
-        if availability.is_available(
-            data.schedules.get(sid) if (sid := schedule_id_of(event_type, host)) is not None else None,
-            [data.calendars[(host.user_id, d)] for d in window_days],
-            booking.uid,
-            booking.start,
-            booking.end,
-            before,
-            after,
-        )
-    ]
+    available = []
+    for host in pool:
+        sid = schedule_id_of(event_type, host)
+        # The schedule first: it needs no calendar day, and it rules most hosts out.
+        if not availability.within_schedule(
+            data.schedules.get(sid) if sid else None, booking.start, booking.end
+        ):
+            continue
+        days = [data.calendars[(host.user_id, d)] for d in window_days]
+        if availability.is_free(days, booking.uid, booking.start, booking.end, before, after):
+            available.append(host)
+    return available
 
 
 def choose_winner(event_type: EventType, booking: Booking, pool: list[Host], data: HostData) -> Host:

@@ -94,9 +94,9 @@ class ReassignRepository:
         wanted = [keys.booking(booking_uid)]
         if target_id is not None:
             wanted.append(keys.user_profile(target_id))
-        found_future = self._executor.submit(self._batch_get, wanted)
+        found_future = self._executor.submit(self._batch_get_chunk, wanted)
         caller_items = self._query_partition(keys.user_partition(actor_id))
-        found = found_future.result()
+        found = {_key_of(item): from_wire(item) for item in found_future.result()}
         booking_item = found.get((wanted[0]["PK"], wanted[0]["SK"]))
         target_item = found.get((wanted[-1]["PK"], wanted[-1]["SK"])) if target_id is not None else None
         return RequestContext(
@@ -134,7 +134,8 @@ class ReassignRepository:
         )
 
         def lookup(key: Mapping[str, str] | None) -> Item | None:
-            return found.get((key["PK"], key["SK"])) if key else None
+            wire_item = found.get((key["PK"], key["SK"])) if key else None
+            return from_wire(wire_item) if wire_item else None
 
         schedules = {}
         for sid, key in schedule_keys.items():
@@ -143,10 +144,10 @@ class ReassignRepository:
         never_booked = HostStats(last_booked_at=None, version=0)
         return HostData(
             schedules=schedules,
-            calendars={
-                ck: items.calendar_day_from_item(ck[0], ck[1], lookup(key))
-                for ck, key in calendar_keys.items()
-            },
+            # Decoded on first use: most candidates fail the schedule check, and theirs never are.
+            calendars=LazyMapping(
+                calendar_keys, lambda ck, key: items.calendar_day_from_item(ck[0], ck[1], lookup(key))
+            ),
             stats={uid: event_type.host_stats.get(uid, never_booked) for uid in request.stats_of},
             interval_counts=items.interval_counts_from_item(lookup(counts_key), request.counters_of),
             holder_latest_other=holder_latest.result() if holder_latest else None,
@@ -338,25 +339,26 @@ class ReassignRepository:
                     return found
                 request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def _batch_get(self, wanted: Sequence[Mapping[str, str]]) -> dict[tuple[str, str], Item]:
-        """BatchGetItem in parallel chunks of 100, retrying unprocessed keys with backoff."""
+    def _batch_get(self, wanted: Sequence[Mapping[str, str]]) -> dict[tuple[str, str], WireItem]:
+        """BatchGetItem in parallel chunks of 100, retrying unprocessed keys with backoff.
+        Items come back undecoded, by (PK, SK): the caller decodes what it uses."""
         unique = list({(k["PK"], k["SK"]): k for k in wanted}.values())
-        found: dict[tuple[str, str], Item] = {}
+        found: dict[tuple[str, str], WireItem] = {}
         for chunk_items in self._executor.map(self._batch_get_chunk, _chunks(unique, BATCH_GET_LIMIT)):
             for item in chunk_items:
-                found[(item["PK"], item["SK"])] = item
+                found[_key_of(item)] = item
         return found
 
-    def _batch_get_chunk(self, chunk: Sequence[Mapping[str, str]]) -> list[Item]:
+    def _batch_get_chunk(self, chunk: Sequence[Mapping[str, str]]) -> list[WireItem]:
         pending: list[WireItem] = [to_wire(k) for k in chunk]
-        found: list[Item] = []
+        found: list[WireItem] = []
         attempt = 0
         with translated_store_errors():
             while pending:
                 response = self._client.batch_get_item(
                     RequestItems={self._data_table: {"Keys": pending, "ConsistentRead": True}}
                 )
-                found.extend(map(from_wire, response.get("Responses", {}).get(self._data_table, [])))
+                found.extend(response.get("Responses", {}).get(self._data_table, []))
                 pending = response.get("UnprocessedKeys", {}).get(self._data_table, {}).get("Keys", [])
                 if pending:
                     attempt += 1
@@ -364,6 +366,30 @@ class ReassignRepository:
                         raise StoreUnavailable
                     self._sleep(random.uniform(0, 0.05 * 2**attempt))
         return found
+
+
+def _key_of(wire_item: WireItem) -> tuple[str, str]:
+    return wire_item["PK"]["S"], wire_item["SK"]["S"]
+
+
+class LazyMapping[K, V](Mapping[K, V]):
+    """A read-only mapping whose values are built from their sources on first access."""
+
+    def __init__(self, sources: Mapping[K, Any], build: Callable[[K, Any], V]) -> None:
+        self._sources = sources
+        self._build = build
+        self._built: dict[K, V] = {}
+
+    def __getitem__(self, key: K) -> V:
+        if key not in self._built:
+            self._built[key] = self._build(key, self._sources[key])
+        return self._built[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
 
 
 def replace_version(day: CalendarDay, version: int) -> CalendarDay:
