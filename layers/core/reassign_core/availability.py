@@ -57,17 +57,25 @@ def _openings(zone_name: str, day: date, ranges: tuple[TimeRange, ...]) -> tuple
     return tuple(o for o in openings if o.start < o.end)
 
 
-def open_intervals(schedule: Schedule, start: datetime, end: datetime) -> list[Interval]:
+def open_intervals(schedule: Schedule, start: datetime, end: datetime) -> tuple[Interval, ...]:
     """The schedule's available time around [start, end), as UTC intervals (DST-correct)."""
-    zone = _zone(schedule.time_zone)
-    first = start.astimezone(zone).date() - timedelta(days=1)
-    last = end.astimezone(zone).date()
-    intervals: list[Interval] = []
-    day = first
-    while day <= last:
-        intervals.extend(_openings(schedule.time_zone, day, _ranges_on(schedule, day)))
-        day += timedelta(days=1)
-    return _merge(intervals)
+    days = tuple((day, _ranges_on(schedule, day)) for day in _local_dates(schedule.time_zone, start, end))
+    return _merged_openings(schedule.time_zone, days)
+
+
+@lru_cache(maxsize=1024)
+def _local_dates(zone_name: str, start: datetime, end: datetime) -> tuple[date, ...]:
+    """The zone's dates around [start, end), the day before included (its hours may run past midnight)."""
+    zone = _zone(zone_name)
+    first, last = start.astimezone(zone).date() - timedelta(days=1), end.astimezone(zone).date()
+    return tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
+
+
+@lru_cache(maxsize=4096)
+def _merged_openings(
+    zone_name: str, days: tuple[tuple[date, tuple[TimeRange, ...]], ...]
+) -> tuple[Interval, ...]:
+    return tuple(_merge(o for day, ranges in days for o in _openings(zone_name, day, ranges)))
 
 
 def within_schedule(schedule: Schedule | None, start: datetime, end: datetime) -> bool:

@@ -350,7 +350,7 @@ class ReassignRepository:
         return found
 
     def _batch_get_chunk(self, chunk: Sequence[Mapping[str, str]]) -> list[WireItem]:
-        pending: list[WireItem] = [to_wire(k) for k in chunk]
+        pending: list[WireItem] = [{"PK": {"S": k["PK"]}, "SK": {"S": k["SK"]}} for k in chunk]
         found: list[WireItem] = []
         attempt = 0
         with translated_store_errors():

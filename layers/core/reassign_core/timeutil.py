@@ -11,6 +11,8 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
+    if moment.tzinfo is UTC:  # how the store spells every instant ("...Z"): nothing to convert
+        return moment
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone")
     return moment.astimezone(UTC)

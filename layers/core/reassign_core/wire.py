@@ -30,29 +30,26 @@ def encode(value: Any) -> AttributeValue:
     raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB")
 
 
-def _number(text: str) -> int | float:
-    try:
-        return int(text)
-    except ValueError:
-        number = float(text)
-        return int(number) if number.is_integer() else number
-
-
 def decode(attribute: Mapping[str, Any]) -> Any:
-    ((kind, value),) = attribute.items()
-    if kind == "S":
-        return value
-    if kind == "N":
-        return _number(value)
-    if kind == "M":
-        return {k: decode(v) for k, v in value.items()}
-    if kind == "L":
-        return [decode(v) for v in value]
-    if kind == "BOOL":
-        return value
-    if kind == "NULL":
+    # Membership tests in the order types occur: measurably faster than unpacking the one pair.
+    if "S" in attribute:
+        return attribute["S"]
+    if "N" in attribute:
+        text = attribute["N"]
+        try:
+            return int(text)
+        except ValueError:
+            number = float(text)
+            return int(number) if number.is_integer() else number
+    if "M" in attribute:
+        return {k: decode(v) for k, v in attribute["M"].items()}
+    if "L" in attribute:
+        return [decode(v) for v in attribute["L"]]
+    if "BOOL" in attribute:
+        return attribute["BOOL"]
+    if "NULL" in attribute:
         return None
-    raise TypeError(f"unexpected DynamoDB type {kind}")
+    raise TypeError(f"unexpected DynamoDB type {next(iter(attribute), None)}")
 
 
 def encode_item(item: Mapping[str, Any]) -> AttributeValue:
