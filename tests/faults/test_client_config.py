@@ -1,0 +1,91 @@
+"""botocore's own retries: standard mode, bounded, and over before the Lambda function times out."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from reassign_core import runtime
+from tests.factories import LambdaContext, base_dataset, http_event
+from tests.faults.injection import ENDPOINT
+
+MAX_BACKOFF_SECONDS = 20  # botocore's cap on one standard-mode backoff
+
+
+def test_the_store_client_retries_in_standard_mode_and_gives_up_before_the_function_times_out(
+    dynamo: Any, template: Any
+) -> None:
+    config = runtime.dynamodb_client().meta.config
+    attempts = config.retries["total_max_attempts"]
+    # Worst case of one call: every attempt connects and reads until its timeout, plus every backoff.
+    worst_backoffs = sum(min(2**retry, MAX_BACKOFF_SECONDS) for retry in range(attempts - 1))
+    worst_call = attempts * (config.connect_timeout + config.read_timeout) + worst_backoffs
+
+    assert config.retries["mode"] == "standard"
+    assert 2 <= attempts <= 3
+    assert worst_call < template.functions["ReassignFunction"].timeout_seconds
+
+
+class _Body:
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._content
+
+
+def _throttled() -> AWSResponse:
+    """DynamoDB's wire answer to a throttled request."""
+    body = {"__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException", "message": "Rate exceeded"}
+    headers = {"x-amzn-RequestId": "throttled", "Content-Type": "application/x-amz-json-1.0"}
+    return AWSResponse(ENDPOINT, 400, headers, _Body(json.dumps(body).encode()))
+
+
+@pytest.fixture
+def throttled_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
+    """Throttles the first `times` Query attempts on the wire; botocore's backoff sleeps are recorded."""
+    state = SimpleNamespace(times=0, attempts=0, sleeps=[])
+
+    def on_send(**_: Any) -> AWSResponse | None:
+        state.attempts += 1
+        return _throttled() if state.attempts <= state.times else None
+
+    monkeypatch.setattr("botocore.endpoint.time", SimpleNamespace(sleep=state.sleeps.append, time=time.time))
+    client = runtime.dynamodb_client()
+    client.meta.events.register("before-send.dynamodb.Query", on_send, unique_id="throttled-queries")
+    yield state
+    client.meta.events.unregister("before-send.dynamodb.Query", unique_id="throttled-queries")
+
+
+def test_one_throttled_attempt_is_absorbed_by_botocore_retrying(
+    store: Any, reassign_app: Any, throttled_queries: SimpleNamespace
+) -> None:
+    store.load(base_dataset())
+    throttled_queries.times = 1
+
+    answer = reassign_app.lambda_handler(http_event("/bookings/b-1/reassign"), LambdaContext())
+
+    assert answer["statusCode"] == 200
+    assert len(throttled_queries.sleeps) == 1  # one backoff, then the retry went through
+
+
+def test_persistent_throttling_stops_after_the_configured_attempts_with_a_503(
+    store: Any, reassign_app: Any, throttled_queries: SimpleNamespace
+) -> None:
+    store.load(base_dataset())
+    before = store.snapshot()
+    throttled_queries.times = 1000
+
+    answer = reassign_app.lambda_handler(http_event("/bookings/b-1/reassign"), LambdaContext())
+
+    assert answer["statusCode"] == 503
+    assert answer["multiValueHeaders"]["Retry-After"] == ["1"]
+    # The first Query gave up after exactly the configured attempts; nothing else was written.
+    assert throttled_queries.attempts == runtime.dynamodb_client().meta.config.retries["total_max_attempts"]
+    assert store.snapshot() == before

@@ -1,0 +1,24 @@
+"""The `credentials` fixture: the security dataset loaded, plus a token whose OAuth client is gone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reassign_core import keys
+from reassign_core.items import to_wire
+from tests.security.credentials import ORPHAN_TOKEN, security_dataset
+
+
+@pytest.fixture
+def credentials(store: Any) -> dict[str, Any]:
+    data = security_dataset()
+    store.load(data)
+    orphan = {
+        **keys.access_token(keys.credential_hash(ORPHAN_TOKEN)),
+        "userId": 2,
+        "clientId": "deleted-client",
+    }
+    store.client.put_item(TableName=store.tables["CredentialsTable"], Item=to_wire(orphan))
+    return data
