@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reassign_core import runtime
-from reassign_core.errors import NotAuthenticated, ReassignError, UnsupportedApiVersion
+from reassign_core.errors import InvalidRequest, NotAuthenticated, ReassignError, UnsupportedApiVersion
 from reassign_core.responses import (
     DOCUMENTED_RESPONSES,
     INTERNAL_ERROR,
@@ -89,6 +89,10 @@ def reassign_to_user(
     body: Annotated[ReassignBody | None, Body()] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> SuccessEnvelope:
+    # Validation accepts what int() does ("+3", " 3", "1_0"); a path id is plain digits only.
+    raw_user_id = app.current_event.path_parameters["userId"]
+    if not (raw_user_id.isascii() and raw_user_id.isdecimal()):
+        raise InvalidRequest("userId: must be a positive integer")
     reason = body.reason if body else None
     return _reassign(ReassignRequest(bookingUid, _caller_id(), userId, reason), idempotency_key)
 
@@ -139,6 +143,13 @@ def handle_invalid_request(error: RequestValidationError) -> Response:
     problems = [_describe(problem) for problem in error.errors()]
     outcome = ErrorOutcome(400, "BadRequestException", "; ".join(problems) or "Invalid request")
     return _http_error(outcome, {"errors": problems})
+
+
+@app.not_found
+def handle_unknown_route(error: Exception) -> Response:
+    event = app.current_event
+    message = f"Cannot {event.http_method} {event.request_context.path}"
+    return _http_error(ErrorOutcome(404, "NotFoundException", message))
 
 
 @app.exception_handler(Exception)

@@ -78,26 +78,19 @@ HOSTILE: dict[str, tuple[Any, int]] = {
 }
 
 
-# Known defects in functions/reassign/app.py (not this suite's to fix), kept visible: strict xfail
-# turns into a failure the day they are fixed, so the marker gets removed then.
-UNMATCHED_ROUTE = pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN DEFECT: a uid with a character outside Powertools' route pattern (e.g. '✓', NUL) "
-    "matches no route; Powertools' NotFoundError then reaches the catch-all Exception handler: 500, "
-    "not a 404 envelope. Fix: an @app.not_found handler (or a NotFoundError handler).",
-)
-LAX_USER_ID = pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN DEFECT: userId is parsed by pydantic in lax mode, so '+3', ' 3', '3.0' reassign to "
-    "user 3 and '1_0' means 10 (Cal.com's ParseIntPipe answers 400). Fix: a str path parameter with "
-    "pattern ^[0-9]+$ (or strict int).",
-)
-KNOWN_DEFECTS = [
-    pytest.param(_path("/bookings/b-✓/reassign"), 404, id="uid-check-mark", marks=UNMATCHED_ROUTE),
-    pytest.param(_path("/bookings/b-1\x00/reassign"), 404, id="uid-null-byte", marks=UNMATCHED_ROUTE),
+# Once known defects, now fixed: route misses and lax integer parsing.
+FORMER_DEFECTS = [
+    pytest.param(_path("/bookings/b-✓/reassign"), 404, id="uid-check-mark"),
+    pytest.param(_path("/bookings/b-1\x00/reassign"), 404, id="uid-null-byte"),
     *(
-        pytest.param(_manual(None, user), 400, id=f"user-lax-{name}", marks=LAX_USER_ID)
-        for name, user in {"plus": "+3", "space": " 3", "decimal": "3.0", "underscore": "1_0"}.items()
+        pytest.param(_manual(None, user), 400, id=f"user-lax-{name}")
+        for name, user in {
+            "plus": "+3",
+            "space": " 3",
+            "decimal": "3.0",
+            "underscore": "1_0",
+            "arabic-indic": "\u0663",
+        }.items()
     ),
 ]
 
@@ -124,7 +117,7 @@ def loaded(store: Any) -> Any:
 
 @pytest.mark.parametrize(
     ("build", "status"),
-    [*(pytest.param(build, status, id=name) for name, (build, status) in HOSTILE.items()), *KNOWN_DEFECTS],
+    [*(pytest.param(build, status, id=name) for name, (build, status) in HOSTILE.items()), *FORMER_DEFECTS],
 )
 def test_hostile_http_input_gets_a_4xx_envelope_and_changes_nothing(
     loaded: Any, reassign_app: Any, build: Any, status: int

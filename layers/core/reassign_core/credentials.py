@@ -36,8 +36,9 @@ class CredentialLookup(Protocol):
 def bearer_token(authorization: str | None) -> str | None:
     if not authorization:
         return None
-    scheme, _, token = authorization.strip().partition(" ")
-    token = token.strip()
+    # HTTP's optional whitespace is space and tab only: any other character is part of the token.
+    scheme, _, token = authorization.strip(" \t").partition(" ")
+    token = token.strip(" \t")
     if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     if not token.isascii() or not token.isprintable() or " " in token:
