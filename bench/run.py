@@ -51,8 +51,21 @@ for entry in (str(ROOT), str(ROOT / "layers" / "core")):
 from bench import calls as bench_calls  # noqa: E402
 from bench import coldstart  # noqa: E402
 from bench.datasets import generate  # noqa: E402
+from local.invoke import LambdaContext  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
+
+
+def _lambda_context() -> LambdaContext:
+    return LambdaContext(
+        function_name="ReassignFunction",
+        memory_limit_in_mb=512,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:ReassignFunction",
+        aws_request_id="bench",
+        timeout_seconds=10,
+    )
+
+
 BUILD_DIR = ROOT / ".aws-sam" / "build"
 BUILD_SOURCES = ("template.yaml", "functions", "layers")
 METHOD = {
@@ -118,21 +131,6 @@ def reset_store(url: str) -> None:
 # --- the function under test ------------------------------------------------------------------
 
 
-class Context:
-    """The Lambda context object the handler's decorators read."""
-
-    function_name = "ReassignFunction"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ReassignFunction"
-    aws_request_id = "bench"
-    log_group_name = "/aws/lambda/ReassignFunction"
-    log_stream_name = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
 def auto_reassign_event(booking_uid: str, actor_id: int) -> dict[str, Any]:
     """POST /bookings/{uid}/reassign as API Gateway (REST, v1 proxy) sends it after the authorizer."""
     path = f"/bookings/{booking_uid}/reassign"
@@ -182,7 +180,9 @@ class Function:
 
     def reassign(self, booking_uid: str, actor_id: int) -> dict[str, Any]:
         with contextlib.redirect_stdout(self._sink):
-            response = self.module.lambda_handler(auto_reassign_event(booking_uid, actor_id), Context())
+            response = self.module.lambda_handler(
+                auto_reassign_event(booking_uid, actor_id), _lambda_context()
+            )
         if response.get("statusCode") != 200:
             raise RuntimeError(
                 f"reassigning {booking_uid} failed: {response.get('statusCode')} {response.get('body')}"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+from functools import partial
 from typing import Any
+
+from local import invoke
 
 OWNER_KEY = "cal_test_owner_key_0001"
 OUTSIDER_KEY = "cal_test_outsider_key_0001"
@@ -15,17 +18,15 @@ API_VERSION = "2024-08-13"
 ALWAYS = [{"days": [0, 1, 2, 3, 4, 5, 6], "startTime": "00:00", "endTime": "24:00"}]
 
 
-class LambdaContext:
-    function_name = "ReassignFunction"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:ReassignFunction"
-    aws_request_id = "00000000-0000-0000-0000-000000000000"
-    log_group_name = "/aws/lambda/ReassignFunction"
-    log_stream_name = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+# The local tools' Lambda context, as the reassign function sees it in every test.
+LambdaContext = partial(
+    invoke.LambdaContext,
+    function_name="ReassignFunction",
+    memory_limit_in_mb=512,
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:ReassignFunction",
+    aws_request_id="00000000-0000-0000-0000-000000000000",
+    timeout_seconds=10,
+)
 
 
 def user(user_id: int, name: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -18,20 +18,9 @@ from local.dataset import parse_dataset
 from local.loader import derived_items
 from reassign_core import keys
 from reassign_core.timeutil import parse_iso
+from tests.property.store_state import BOOKING_FIELDS
 
 LIVE = ("ACCEPTED", "PENDING")
-BOOKING_FIELDS = (
-    "uid",
-    "eventTypeId",
-    "userId",
-    "title",
-    "startTime",
-    "endTime",
-    "status",
-    "createdAt",
-    "attendees",
-    "responses",
-)
 EVENT_FACTS = ("bookingUid", "fromUserId", "toUserId", "reassignedById", "reassignType", "bookingVersion")
 
 

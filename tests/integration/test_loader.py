@@ -101,7 +101,9 @@ def test_loader_writes_calendars_stats_timeline_and_counters(store: Any) -> None
     assert store.item(keys.host_stats(100, 2))["lastBookedAt"] == "2026-11-20T08:00:00.000Z"
     assert "lastBookedAt" not in store.item(keys.host_stats(100, 3))  # never booked
     assert store.item(keys.interval_counts(100, "MONTH#CREATED_AT#2026-11")) == {
-        **keys.interval_counts(100, "MONTH#CREATED_AT#2026-11"), "u2": 1}
+        **keys.interval_counts(100, "MONTH#CREATED_AT#2026-11"),
+        "u2": 1,
+    }
     assert store.item(keys.interval_counts(100, "DAY#START_TIME#2050-01-07"))["u2"] == 1
     assert store.item({"PK": "ETHOST#100#2", "SK": "BOOKED#2026-11-20T08:00:00.000Z#b-1"}) is not None
 

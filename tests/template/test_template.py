@@ -17,42 +17,18 @@ from typing import Any
 import pytest
 import yaml
 
+from local.cfn import CfnLoader, load_yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 
 
 # --------------------------------------------------------------------------- loader
-class CfnLoader(yaml.SafeLoader):
-    """SafeLoader that understands CloudFormation short-form tags (!Ref, !GetAtt, !Sub...)."""
-
-
-def _cfn_tag(loader: CfnLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        assert isinstance(node, yaml.MappingNode)
-        value = loader.construct_mapping(node, deep=True)
-    if tag_suffix == "Ref":
-        return {"Ref": value}
-    if tag_suffix == "Condition":
-        return {"Condition": value}
-    if tag_suffix == "GetAtt" and isinstance(value, str):
-        resource, _, attribute = value.partition(".")
-        value = [resource, attribute]
-    return {f"Fn::{tag_suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _cfn_tag)
+# The template is read with the local tools' loader, which understands CloudFormation short tags.
 
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as fh:
-        doc = yaml.load(fh, Loader=CfnLoader)
-    assert isinstance(doc, dict)
-    return doc
+    return load_yaml(path)
 
 
 def test_loader_turns_short_tags_into_long_form() -> None:
