@@ -267,10 +267,9 @@ def plan_reassignment(
     writes += [_moved(data.calendars[(u, d)], booking.uid, None) for u in lost for d in booking_days]
     written = {(c.user_id, c.day) for c in writes}
     # Every calendar day the choice rested on must still be as read when the write lands.
+    # By key: calendars decode on access, and only the winner's are needed here.
     checks = tuple(
-        day
-        for (user_id, d), day in data.calendars.items()
-        if user_id == winner.user_id and (user_id, d) not in written
+        data.calendars[key] for key in data.calendars if key[0] == winner.user_id and key not in written
     )
 
     stats: dict[int, HostStats] = {}
