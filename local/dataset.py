@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -104,8 +104,13 @@ class WeeklyAvailability(Model):
         return days
 
 
+def _calendar_date(value: str) -> str:
+    date.fromisoformat(value)  # 2050-02-30 is refused here, not halfway through a load
+    return value
+
+
 class DateOverride(Model):
-    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date: Annotated[str, AfterValidator(_calendar_date)] = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     startTime: str = Field(pattern=TIME_OF_DAY)
     endTime: str = Field(pattern=TIME_OF_DAY)
 
@@ -215,6 +220,12 @@ def _references(data: Dataset) -> list[Problem]:
         *_duplicates("bookings", [b.uid for b in data.bookings], "uid"),
         *_duplicates("apiKeys", [k.key for k in data.apiKeys], "key"),
         *_duplicates("accessTokens", [t.token for t in data.accessTokens], "token"),
+        *_duplicates("oauthClients", [c.id for c in data.oauthClients], "id"),
+        *(
+            problem
+            for i, team in enumerate(data.teams)
+            for problem in _duplicates(f"teams[{i}].members", [m.userId for m in team.members], "userId")
+        ),
     ]
 
     def need(ok: bool, path: str, reason: str) -> None:

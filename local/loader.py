@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +42,7 @@ from reassign_core.models import (
 from reassign_core.timeutil import iso
 
 BATCH_WRITE_LIMIT = 25
+MAX_BATCH_ATTEMPTS = 8
 PARALLEL_WRITERS = 8
 
 
@@ -185,10 +188,13 @@ def _batches(values: Iterable[Item], size: int) -> Iterator[list[Item]]:
 
 def _write_batch(client: Any, table: str, batch: list[Item]) -> int:
     pending = [{"PutRequest": {"Item": to_wire(item)}} for item in batch]
-    while pending:
+    for attempt in range(MAX_BATCH_ATTEMPTS):
         response = client.batch_write_item(RequestItems={table: pending})
         pending = response.get("UnprocessedItems", {}).get(table, [])
-    return len(batch)
+        if not pending:
+            return len(batch)
+        time.sleep(random.uniform(0, 0.05 * 2**attempt))  # throttled: back off before the rest
+    raise RuntimeError(f"{table}: {len(pending)} items still unprocessed after {MAX_BATCH_ATTEMPTS} attempts")
 
 
 def write_items(client: Any, table: str, values: Iterable[Item], progress: Any = None) -> int:
@@ -204,8 +210,9 @@ def write_items(client: Any, table: str, values: Iterable[Item], progress: Any =
 def load_dataset(
     data: ds.Dataset, table_names: Mapping[str, str], client: Any, progress: Any = None
 ) -> dict[str, int]:
+    # Every item is built before the first write: a problem found while building writes nothing.
     return {
-        "DataTable": write_items(client, table_names["DataTable"], data_items(data), progress),
+        "DataTable": write_items(client, table_names["DataTable"], list(data_items(data)), progress),
         "CredentialsTable": write_items(
             client, table_names["CredentialsTable"], credential_items(data), progress
         ),

@@ -181,9 +181,9 @@ def _direct(event: Any, context: LambdaContext) -> dict[str, Any]:
         outcome = ErrorOutcome(400, "BadRequestException", "; ".join(problems))
         path = reassign_path(str(event.get("bookingUid", "")) if isinstance(event, dict) else "", None)
         return {"statusCode": 400, **error_body(outcome, path, {"errors": problems})}
-    request = ReassignRequest(
-        invocation.booking_uid, invocation.actor_user_id, invocation.user_id, invocation.reason
-    )
+    # A reason is recorded for manual reassignments only, as on the HTTP routes.
+    reason = invocation.reason if invocation.user_id is not None else None
+    request = ReassignRequest(invocation.booking_uid, invocation.actor_user_id, invocation.user_id, reason)
     try:
         return {"statusCode": 200, **_execute(request, invocation.idempotency_key, context)}
     except Exception as error:  # a direct caller always gets an envelope, never a raise

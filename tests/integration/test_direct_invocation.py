@@ -115,3 +115,12 @@ def test_unexpected_failure_is_a_500_envelope_not_a_raise(invoke: Any, store: An
         "message": "Internal server error",
         "details": {},
     }
+
+
+def test_a_reason_is_recorded_for_manual_reassignments_only(invoke: Any, store: Any) -> None:
+    store.load(base_dataset())
+
+    answer = invoke({"bookingUid": "b-1", "actorUserId": 1, "reason": "ignored without a userId"})
+
+    assert answer["statusCode"] == 200
+    assert "reassignReason" not in store.booking("b-1")

@@ -371,3 +371,27 @@ def test_headers_are_case_insensitive(call: Any, store: Any) -> None:
     status, _, _ = call("/bookings/b-1/reassign", headers={"CAL-API-VERSION": API_VERSION}, api_version=None)
 
     assert status == 200
+
+
+def test_manual_target_already_attending_keeps_one_seat(call: Any, store: Any) -> None:
+    data = base_dataset(fixed=(8,))
+    data["bookings"] = [
+        booking(
+            "b-1",
+            8,
+            attendees=[
+                {"name": "Bob", "email": "bob@customer.test", "timeZone": "UTC"},
+                {"name": "Host 2", "email": "user2@example.test", "timeZone": "UTC"},
+                {"name": "Host 3", "email": "user3@example.test", "timeZone": "UTC"},
+            ],
+        )
+    ]
+    store.load(data)
+
+    status, _, _ = call("/bookings/b-1/reassign/3")
+
+    assert status == 200
+    assert [a["email"] for a in store.booking("b-1")["attendees"]] == [
+        "bob@customer.test",
+        "user3@example.test",
+    ]

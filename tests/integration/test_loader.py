@@ -144,3 +144,25 @@ def test_large_files_report_progress(store: Any, capsys: Any) -> None:
     loader.load_dataset(parse_dataset(data), store.tables, store.client, progress=sys.stderr)
 
     assert "DataTable: 1000 items" in capsys.readouterr().err
+
+
+def test_impossible_dates_are_refused() -> None:
+    data = base_dataset()
+    data["schedules"][0]["dateOverrides"] = [{"date": "2050-02-30", "startTime": "10:00", "endTime": "12:00"}]
+
+    with pytest.raises(DatasetError) as caught:
+        parse_dataset(data)
+
+    assert [p.path for p in caught.value.problems] == ["schedules[0].dateOverrides[0].date"]
+
+
+def test_duplicate_team_members_and_oauth_clients_are_refused() -> None:
+    data = base_dataset()
+    data["teams"][0]["members"].append({"userId": 1, "role": "ADMIN"})
+    data["oauthClients"].append({"id": "client-write", "permissions": []})
+
+    with pytest.raises(DatasetError) as caught:
+        parse_dataset(data)
+
+    paths = {p.path for p in caught.value.problems}
+    assert {"teams[0].members[0].userId", "teams[0].members[1].userId", "oauthClients[0].id"} <= paths

@@ -64,7 +64,7 @@ def calendar_day(user_id: int, day: date) -> Key:
     return _key(f"CAL#{user_id}", f"DAY#{day.isoformat()}")
 
 
-def host_stats_partition(event_type_id: int, user_id: int) -> str:
+def host_timeline_partition(event_type_id: int, user_id: int) -> str:
     return f"ETHOST#{event_type_id}#{user_id}"
 
 
@@ -78,8 +78,8 @@ def host_stats(event_type_id: int, user_id: int) -> Key:
 
 
 def host_timeline_entry(event_type_id: int, user_id: int, created_at: datetime, uid: str) -> Key:
-    """One ACCEPTED booking of the host, sorted by creation: the latest is one Limit-1 Query away."""
-    return _key(host_stats_partition(event_type_id, user_id), f"BOOKED#{iso(created_at)}#{uid}")
+    """One ACCEPTED booking of the host, sorted by creation: the latest ones are a small Query away."""
+    return _key(host_timeline_partition(event_type_id, user_id), f"BOOKED#{iso(created_at)}#{uid}")
 
 
 TIMELINE_PREFIX = "BOOKED#"

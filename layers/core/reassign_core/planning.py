@@ -216,10 +216,11 @@ def reassigned_booking(
     event_type: EventType, booking: Booking, holder: Holder | None, winner: Host
 ) -> Booking:
     seat = Attendee(winner.user.name, winner.user.email, winner.user.time_zone)
+    already_attending = booking.has_attendee(winner.user.email)
     if holder is None:
         # A fixed host organizes and no round-robin host attends: the organizer stays (SPEC §5.5)
         # and the winner joins. Making the winner organizer would drop the fixed host.
-        return replace(booking, attendees=(*booking.attendees, seat))
+        return booking if already_attending else replace(booking, attendees=(*booking.attendees, seat))
     if holder.attendee_index is None:
         return replace(
             booking,
@@ -227,7 +228,10 @@ def reassigned_booking(
             title=booking_title(event_type, winner.user.name or "Nameless", booking),
         )
     attendees = list(booking.attendees)
-    attendees[holder.attendee_index] = seat
+    if already_attending:  # a manual target already in the booking keeps their seat; the holder leaves
+        del attendees[holder.attendee_index]
+    else:
+        attendees[holder.attendee_index] = seat
     return replace(booking, attendees=tuple(attendees))
 
 
@@ -266,7 +270,7 @@ def plan_reassignment(
     writes = [_moved(data.calendars[(u, d)], booking.uid, entry) for u in gained for d in booking_days]
     writes += [_moved(data.calendars[(u, d)], booking.uid, None) for u in lost for d in booking_days]
     written = {(c.user_id, c.day) for c in writes}
-    # Every calendar day the choice rested on must still be as read when the write lands.
+    # The winner's days the choice rested on must still be as read when the write lands.
     # By key: calendars decode on access, and only the winner's are needed here.
     checks = tuple(
         data.calendars[key] for key in data.calendars if key[0] == winner.user_id and key not in written

@@ -2,9 +2,10 @@
 
 Reads come in a constant number of sequential round trips whatever the number of hosts or the
 length of booking history: (1) the booking with the caller (and the manual target), (2) the
-event type with its hosts, (3) every host's schedule, calendar days, stats and counters in
-parallel BatchGetItem chunks. The write is one TransactWriteItems whose conditions fail if
-anything the decision rested on changed since it was read.
+event type with its hosts and their stats, (3) the candidates' schedules and calendar days and the
+interval's weighting counts in parallel BatchGetItem chunks, alongside the holder's timeline. Every
+read is strongly consistent. The write is one TransactWriteItems whose conditions fail if anything
+the decision rested on changed since it was read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from reassign_core import items, keys
 from reassign_core.errors import StoreUnavailable, WriteConflict
 from reassign_core.items import Item, WireItem, from_wire, to_wire
-from reassign_core.models import Booking, CalendarDay, Caller, EventType, HostStats, UserProfile
+from reassign_core.models import Booking, Caller, EventType, HostStats, UserProfile
 from reassign_core.planning import HostData, HostDataRequest, Plan
 from reassign_core.timeutil import iso, parse_iso
 
@@ -163,11 +164,12 @@ class ReassignRepository:
                 KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
                 ExpressionAttributeValues=to_wire(
                     {
-                        ":pk": keys.host_stats_partition(event_type_id, user_id),
+                        ":pk": keys.host_timeline_partition(event_type_id, user_id),
                         ":prefix": keys.TIMELINE_PREFIX,
                     }
                 ),
                 ScanIndexForward=False,
+                ConsistentRead=True,  # decides the holder's last-booked time, which no condition guards
                 Limit=2,
             )
         for entry in map(from_wire, response.get("Items", [])):
@@ -245,7 +247,7 @@ class ReassignRepository:
         for day in plan.calendar_writes:
             operations.append(
                 self._put_versioned(
-                    items.calendar_day_item(replace_version(day, day.version + 1)), day.version
+                    items.calendar_day_item(replace(day, version=day.version + 1)), day.version
                 )
             )
         for day in plan.calendar_checks:
@@ -329,6 +331,7 @@ class ReassignRepository:
         request: dict[str, Any] = {
             "TableName": self._data_table,
             "KeyConditionExpression": "PK = :pk",
+            "ConsistentRead": True,  # host stats come from here, and their versions are conditions
             "ExpressionAttributeValues": to_wire({":pk": partition}),
         }
         with translated_store_errors():
@@ -390,10 +393,6 @@ class LazyMapping[K, V](Mapping[K, V]):
 
     def __len__(self) -> int:
         return len(self._sources)
-
-
-def replace_version(day: CalendarDay, version: int) -> CalendarDay:
-    return CalendarDay(day.user_id, day.day, version, day.busy, day.out_of_office)
 
 
 def _version_condition(read_version: int) -> dict[str, Any]:
