@@ -16,10 +16,7 @@ VENV_BIN := $(CURDIR)/$(VENV)/bin
 PY := $(VENV_BIN)/python
 STAMP := $(VENV)/.installed
 
-# A python3.13 that really runs (a pyenv shim of an inactive version does not).
-PYTHON313 ?= $(shell for p in "$$(command -v python3.13)" "$$(PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null)"; do \
-	[ -n "$$p" ] && "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13); print(sys.executable)' 2>/dev/null && break; \
-	done)
+include build.mk  # PYTHON313
 
 PORT ?= 3000
 DATA ?=

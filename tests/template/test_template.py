@@ -436,7 +436,8 @@ def test_makefile_build_target_exists(logical_id: str) -> None:
     makefile = ROOT / {**FUNCTIONS, **LAYERS}[logical_id] / "Makefile"
     text = makefile.read_text(encoding="utf-8")
     assert re.search(rf"^build-{logical_id}:", text, re.MULTILINE), f"{makefile}: no build-{logical_id}"
-    assert "--invalidation-mode unchecked-hash" in text
+    assert "$(COMPILE_313)" in text, "precompiles with the shared build.mk recipe"
+    assert "--invalidation-mode unchecked-hash" in (ROOT / "build.mk").read_text(encoding="utf-8")
     if logical_id == "DepsLayer":
         assert "--platform manylinux2014_x86_64" in text and "--python-version 3.13" in text
         assert "--no-deps" in text and "--only-binary=:all:" in text

@@ -100,21 +100,6 @@ def has_conflict(days: Iterable[CalendarDay], booking_uid: str, busy_window: Int
     )
 
 
-def is_free(
-    days: Iterable[CalendarDay],
-    booking_uid: str,
-    start: datetime,
-    end: datetime,
-    before_buffer: timedelta,
-    after_buffer: timedelta,
-) -> bool:
-    """Neither out of office nor booked elsewhere, whatever the schedule says."""
-    days = tuple(days)
-    return not is_out_of_office(days, start, end) and not has_conflict(
-        days, booking_uid, Interval(start - before_buffer, end + after_buffer)
-    )
-
-
 def is_available(
     schedule: Schedule | None,
     days: Iterable[CalendarDay],
@@ -124,6 +109,11 @@ def is_available(
     before_buffer: timedelta,
     after_buffer: timedelta,
 ) -> bool:
-    return within_schedule(schedule, start, end) and is_free(
-        days, booking_uid, start, end, before_buffer, after_buffer
+    # The schedule first: it needs no calendar day, and it rules most hosts out. Only then are
+    # the days consumed, so a caller may pass them as a generator that decodes on demand.
+    if not within_schedule(schedule, start, end):
+        return False
+    days = tuple(days)
+    return not is_out_of_office(days, start, end) and not has_conflict(
+        days, booking_uid, Interval(start - before_buffer, end + after_buffer)
     )

@@ -170,18 +170,19 @@ def available_hosts(event_type: EventType, booking: Booking, pool: list[Host], d
     window_days = utc_days(*busy_window(event_type, booking))
     before = timedelta(minutes=event_type.before_buffer_minutes)
     after = timedelta(minutes=event_type.after_buffer_minutes)
-    available = []
-    for host in pool:
-        sid = schedule_id_of(event_type, host)
-        # The schedule first: it needs no calendar day, and it rules most hosts out.
-        if not availability.within_schedule(
-            data.schedules.get(sid) if sid else None, booking.start, booking.end
-        ):
-            continue
-        days = [data.calendars[(host.user_id, d)] for d in window_days]
-        if availability.is_free(days, booking.uid, booking.start, booking.end, before, after):
-            available.append(host)
-    return available
+    return [
+        host
+        for host in pool
+        if availability.is_available(
+            data.schedules.get(sid) if (sid := schedule_id_of(event_type, host)) is not None else None,
+            (data.calendars[(host.user_id, d)] for d in window_days),  # decoded only if needed
+            booking.uid,
+            booking.start,
+            booking.end,
+            before,
+            after,
+        )
+    ]
 
 
 def choose_winner(event_type: EventType, booking: Booking, pool: list[Host], data: HostData) -> Host:
