@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from reassign_core.models import (
     ResetInterval,
     Schedule,
     SchedulingType,
+    TimeRange,
     TimestampBasis,
     UserProfile,
 )
@@ -50,8 +52,28 @@ def _profile(user: ds.User) -> UserProfile:
     return UserProfile(user.id, user.name, user.email, user.timeZone, user.defaultScheduleId)
 
 
-def _schedule(schedule: ds.Schedule) -> Schedule:
-    return items.schedule_from_item(schedule.model_dump())  # the file spells it as the store does
+def _time_range(start: str, end: str) -> TimeRange:
+    return TimeRange(items.parse_time_of_day(start) or time_of_day(0), items.parse_time_of_day(end))
+
+
+def schedule_model(schedule: ds.Schedule) -> Schedule:
+    """The file's weekly ranges (each for a set of days) as hours by weekday; empty override ranges
+    (start = end) dropped, the date kept: an override with no hours left is a day off."""
+    weekly: list[list[TimeRange]] = [[] for _ in range(7)]
+    for entry in schedule.availability:
+        for day in sorted(set(entry.days)):
+            weekly[day].append(_time_range(entry.startTime, entry.endTime))
+    overrides: dict[date, list[TimeRange]] = defaultdict(list)
+    for override in schedule.dateOverrides:
+        ranges = overrides[date.fromisoformat(override.date)]
+        if override.startTime != override.endTime:
+            ranges.append(_time_range(override.startTime, override.endTime))
+    return Schedule(
+        id=schedule.id,
+        time_zone=schedule.timeZone,
+        weekly=tuple(tuple(day) for day in weekly),
+        overrides={day: tuple(ranges) for day, ranges in overrides.items()},
+    )
 
 
 def _booking(booking: ds.Booking) -> Booking:
@@ -142,7 +164,7 @@ def data_items(data: ds.Dataset) -> Iterator[Item]:
         for member in team.members:
             yield items.membership_item(member.userId, team.id, member.role)
     for schedule in data.schedules:
-        yield items.schedule_item(_schedule(schedule), schedule.userId)
+        yield items.schedule_item(schedule_model(schedule), schedule.userId)
     for event_type in data.eventTypes:
         yield from items.event_type_items(_event_type(event_type, profiles, parents))
     for booking in data.bookings:

@@ -1,7 +1,7 @@
 """SPEC §5.3 availability rules, on the pure functions (no store).
 
-Schedules are built as the store returns them (`items.schedule_from_item` reads the dataset's own
-schedule shape), so these tests speak the dataset's language: zones, `HH:MM`, `24:00`, overrides.
+Schedules are written in the dataset's language (zones, `HH:MM`, `24:00`, overrides) and built as
+the service reads them: converted by the loader, stored as an item, read back from the wire.
 """
 
 from __future__ import annotations
@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from local import dataset as ds
+from local.loader import schedule_model
 from reassign_core import availability, planning
-from reassign_core.items import schedule_from_item
+from reassign_core.items import schedule_from_wire, schedule_item, to_wire
 from reassign_core.models import (
     BookingStatus,
     BusyEntry,
@@ -37,7 +39,7 @@ def at(text: str) -> datetime:
 def schedule(
     zone: str, ranges: list[tuple[list[int], str, str]], overrides: list[tuple[str, str, str]] = ()
 ) -> Schedule:
-    return schedule_from_item(
+    return stored(
         {
             "id": 1,
             "timeZone": zone,
@@ -45,6 +47,10 @@ def schedule(
             "dateOverrides": [{"date": d, "startTime": s, "endTime": e} for d, s, e in overrides],
         }
     )
+
+
+def stored(raw: dict[str, object]) -> Schedule:
+    return schedule_from_wire(to_wire(schedule_item(schedule_model(ds.Schedule.model_validate(raw)), 1)))
 
 
 def fits(sched: Schedule | None, start: str, end: str) -> bool:
@@ -278,12 +284,7 @@ def test_schedule_is_checked_without_buffers() -> None:
 
 
 def test_override_spelled_24_00_to_24_00_is_off_all_day() -> None:
-    from datetime import UTC, datetime
-
-    from reassign_core.availability import within_schedule
-    from reassign_core.items import schedule_from_item
-
-    schedule = schedule_from_item(
+    schedule = stored(
         {
             "id": 1,
             "timeZone": "UTC",
@@ -292,9 +293,5 @@ def test_override_spelled_24_00_to_24_00_is_off_all_day() -> None:
         }
     )
 
-    assert not within_schedule(
-        schedule, datetime(2050, 1, 7, 10, tzinfo=UTC), datetime(2050, 1, 7, 11, tzinfo=UTC)
-    )
-    assert within_schedule(
-        schedule, datetime(2050, 1, 8, 10, tzinfo=UTC), datetime(2050, 1, 8, 11, tzinfo=UTC)
-    )
+    assert not fits(schedule, "2050-01-07T10:00:00Z", "2050-01-07T11:00:00Z")
+    assert fits(schedule, "2050-01-08T10:00:00Z", "2050-01-08T11:00:00Z")

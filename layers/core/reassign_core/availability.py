@@ -27,11 +27,9 @@ def _local_instant(day: date, moment: time | None, zone: ZoneInfo) -> datetime:
 
 
 def _ranges_on(schedule: Schedule, day: date) -> tuple[TimeRange, ...]:
-    """A date override replaces that date's weekly hours; an empty override means off all day."""
-    if day in schedule.overrides:
-        return tuple(r for r in schedule.overrides[day] if r.start != r.end)
-    weekday = _weekday(day)
-    return tuple(w.hours for w in schedule.weekly if weekday in w.days)
+    """A date override replaces that date's weekly hours."""
+    override = schedule.overrides.get(day)
+    return schedule.weekly[_weekday(day)] if override is None else override
 
 
 def _merge(intervals: Iterable[Interval]) -> list[Interval]:
@@ -59,8 +57,8 @@ def _openings(zone_name: str, day: date, ranges: tuple[TimeRange, ...]) -> tuple
 
 def open_intervals(schedule: Schedule, start: datetime, end: datetime) -> tuple[Interval, ...]:
     """The schedule's available time around [start, end), as UTC intervals (DST-correct)."""
-    days = tuple((day, _ranges_on(schedule, day)) for day in _local_dates(schedule.time_zone, start, end))
-    return _merged_openings(schedule.time_zone, days)
+    dates = _local_dates(schedule.time_zone, start, end)
+    return _merged_openings(schedule.time_zone, dates, tuple(_ranges_on(schedule, day) for day in dates))
 
 
 @lru_cache(maxsize=1024)
@@ -73,8 +71,9 @@ def _local_dates(zone_name: str, start: datetime, end: datetime) -> tuple[date, 
 
 @lru_cache(maxsize=4096)
 def _merged_openings(
-    zone_name: str, days: tuple[tuple[date, tuple[TimeRange, ...]], ...]
+    zone_name: str, dates: tuple[date, ...], ranges_by_date: tuple[tuple[TimeRange, ...], ...]
 ) -> tuple[Interval, ...]:
+    days = zip(dates, ranges_by_date, strict=True)
     return tuple(_merge(o for day, ranges in days for o in _openings(zone_name, day, ranges)))
 
 
@@ -94,7 +93,8 @@ def has_conflict(days: Iterable[CalendarDay], booking_uid: str, busy_window: Int
     return any(
         uid != booking_uid
         and entry.status in BUSY_STATUSES
-        and busy_window.overlaps(Interval(entry.start, entry.end))
+        and entry.start < busy_window.end
+        and entry.end > busy_window.start
         for day in days
         for uid, entry in day.busy.items()
     )

@@ -6,8 +6,9 @@ identical items. Items here are plain Python values; `to_wire`/`from_wire` conve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from reassign_core import keys, wire
@@ -28,7 +29,6 @@ from reassign_core.models import (
     TimeRange,
     TimestampBasis,
     UserProfile,
-    WeeklyRange,
 )
 from reassign_core.timeutil import iso, parse_iso
 
@@ -37,6 +37,32 @@ WireItem = dict[str, Any]
 
 to_wire = wire.encode_item
 from_wire = wire.decode_item
+# The hot items (hosts, stats, schedules, calendar days: thousands per 1000-host reassignment) are
+# read straight from the wire by the `*_from_wire` functions below, without an intermediate dict.
+
+
+def _optional_int(attribute: Mapping[str, Any] | None) -> int | None:
+    return int(attribute["N"]) if attribute is not None and "N" in attribute else None
+
+
+class LazyMapping[K, V](Mapping[K, V]):
+    """A read-only mapping whose values are built from their sources on first access."""
+
+    def __init__(self, sources: Mapping[K, Any], build: Callable[[K, Any], V]) -> None:
+        self._sources = sources
+        self._build = build
+        self._built: dict[K, V] = {}
+
+    def __getitem__(self, key: K) -> V:
+        if key not in self._built:
+            self._built[key] = self._build(key, self._sources[key])
+        return self._built[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
 
 
 # --- times of day ------------------------------------------------------------------------------
@@ -136,6 +162,35 @@ def caller_from_items(user_id: int, items: list[Item]) -> Caller | None:
 
 
 # --- schedules ---------------------------------------------------------------------------------
+#
+# Hours are stored as text: "09:00-12:00,13:00-17:00" for one day ("" = closed), and the week as
+# its seven days Sunday first, joined by "|". A team's hosts share a handful of spellings, so
+# reading 1000 schedules parses a handful of strings (the parsers are cached), not 1000 nested lists.
+
+WEEKDAY_SEPARATOR = "|"
+
+
+def format_ranges(ranges: Iterable[TimeRange]) -> str:
+    return ",".join(f"{format_time_of_day(r.start)}-{format_time_of_day(r.end)}" for r in ranges)
+
+
+@lru_cache(maxsize=1024)
+def parse_ranges(text: str) -> tuple[TimeRange, ...]:
+    if not text:
+        return ()
+    ranges = []
+    for part in text.split(","):
+        start, end = part.split("-")
+        ranges.append(TimeRange(parse_time_of_day(start) or time(0), parse_time_of_day(end)))
+    return tuple(ranges)
+
+
+@lru_cache(maxsize=1024)
+def parse_week(text: str) -> tuple[tuple[TimeRange, ...], ...]:
+    days = tuple(parse_ranges(day) for day in text.split(WEEKDAY_SEPARATOR))
+    if len(days) != 7:
+        raise ValueError(f"a week has 7 days, not {len(days)}: {text!r}")
+    return days
 
 
 def schedule_item(schedule: Schedule, user_id: int | None) -> Item:
@@ -144,43 +199,20 @@ def schedule_item(schedule: Schedule, user_id: int | None) -> Item:
         "id": schedule.id,
         "userId": user_id,
         "timeZone": schedule.time_zone,
-        "availability": [
-            {
-                "days": sorted(w.days),
-                "startTime": format_time_of_day(w.hours.start),
-                "endTime": format_time_of_day(w.hours.end),
-            }
-            for w in schedule.weekly
-        ],
-        "dateOverrides": [
-            {
-                "date": day.isoformat(),
-                "startTime": format_time_of_day(r.start),
-                "endTime": format_time_of_day(r.end),
-            }
-            for day, ranges in sorted(schedule.overrides.items())
-            for r in ranges
-        ],
+        "weekly": WEEKDAY_SEPARATOR.join(format_ranges(day) for day in schedule.weekly),
+        "overrides": {day.isoformat(): format_ranges(r) for day, r in sorted(schedule.overrides.items())},
     }
 
 
-def _time_range(entry: Mapping[str, Any]) -> TimeRange:
-    start, end = entry["startTime"], entry["endTime"]
-    if start == end:  # an empty range (a whole day off, in an override), also when spelled 24:00
-        return TimeRange(time(0), time(0))
-    return TimeRange(parse_time_of_day(start) or time(0), parse_time_of_day(end))
-
-
-def schedule_from_item(item: Mapping[str, Any]) -> Schedule:
-    overrides: dict[date, tuple[TimeRange, ...]] = {}
-    for entry in item.get("dateOverrides", []):
-        day = date.fromisoformat(entry["date"])
-        overrides[day] = (*overrides.get(day, ()), _time_range(entry))
+def schedule_from_wire(wire_item: WireItem) -> Schedule:
     return Schedule(
-        id=item["id"],
-        time_zone=item["timeZone"],
-        weekly=tuple(WeeklyRange(frozenset(w["days"]), _time_range(w)) for w in item.get("availability", [])),
-        overrides=overrides,
+        id=int(wire_item["id"]["N"]),
+        time_zone=wire_item["timeZone"]["S"],
+        weekly=parse_week(wire_item["weekly"]["S"]),
+        overrides={
+            date.fromisoformat(day): parse_ranges(ranges["S"])
+            for day, ranges in wire_item["overrides"]["M"].items()
+        },
     )
 
 
@@ -213,46 +245,51 @@ def event_type_items(event_type: EventType) -> list[Item]:
             "priority": host.priority,
             "weight": host.weight,
             "scheduleId": host.schedule_id,
-            "user": {
-                "name": host.user.name,
-                "email": host.user.email,
-                "timeZone": host.user.time_zone,
-                "defaultScheduleId": host.user.default_schedule_id,
-            },
+            # The host user's profile, denormalized: a selection needs no read of 1000 user items.
+            "name": host.user.name,
+            "email": host.user.email,
+            "timeZone": host.user.time_zone,
+            "defaultScheduleId": host.user.default_schedule_id,
         }
         for host in event_type.hosts
     ]
     return [meta, *hosts]
 
 
-def event_type_from_items(items: list[Item]) -> EventType | None:
-    meta = next((i for i in items if i["SK"] == "META"), None)
+def host_from_wire(wire_item: WireItem) -> Host:
+    return Host(
+        user=UserProfile(
+            id=int(wire_item["userId"]["N"]),
+            name=wire_item["name"]["S"],
+            email=wire_item["email"]["S"],
+            time_zone=wire_item["timeZone"]["S"],
+            default_schedule_id=_optional_int(wire_item.get("defaultScheduleId")),
+        ),
+        is_fixed=wire_item["isFixed"]["BOOL"],
+        priority=int(wire_item["priority"]["N"]),
+        weight=int(wire_item["weight"]["N"]),
+        schedule_id=_optional_int(wire_item.get("scheduleId")),
+        position=int(wire_item["SK"]["S"].removeprefix(keys.HOST_PREFIX)),
+    )
+
+
+def event_type_from_wire(wire_items: Iterable[WireItem]) -> EventType | None:
+    """The event type partition: META, a HOST# item per host (in host order), a STATS# item per
+    round-robin host that has been booked. Stats decode on first use: few are ever looked at."""
+    meta: Item | None = None
+    hosts: list[Host] = []
+    stats: dict[int, WireItem] = {}
+    for wire_item in wire_items:
+        sort_key = wire_item["SK"]["S"]
+        if sort_key.startswith(keys.HOST_PREFIX):
+            hosts.append(host_from_wire(wire_item))
+        elif sort_key.startswith(keys.STATS_PREFIX):
+            stats[int(sort_key.removeprefix(keys.STATS_PREFIX))] = wire_item
+        elif sort_key == "META":
+            meta = from_wire(wire_item)
     if meta is None:
         return None
-    hosts = tuple(
-        Host(
-            user=UserProfile(
-                id=i["userId"],
-                name=i["user"].get("name", ""),
-                email=i["user"]["email"],
-                time_zone=i["user"].get("timeZone", "UTC"),
-                default_schedule_id=i["user"].get("defaultScheduleId"),
-            ),
-            is_fixed=i["isFixed"],
-            priority=i["priority"],
-            weight=i["weight"],
-            schedule_id=i.get("scheduleId"),
-            position=int(i["SK"].removeprefix("HOST#")),
-        )
-        for i in items
-        if i["SK"].startswith("HOST#")
-    )
     scheduling_type = meta.get("schedulingType")
-    stats = {
-        int(i["SK"].removeprefix(keys.STATS_PREFIX)): host_stats_from_item(i)
-        for i in items
-        if i["SK"].startswith(keys.STATS_PREFIX)
-    }
     return EventType(
         id=meta["id"],
         title=meta["title"],
@@ -267,12 +304,20 @@ def event_type_from_items(items: list[Item]) -> EventType | None:
         weights_enabled=meta.get("isRRWeightsEnabled", False),
         reset_interval=ResetInterval(meta.get("rrResetInterval", "MONTH")),
         timestamp_basis=TimestampBasis(meta.get("rrTimestampBasis", "CREATED_AT")),
-        hosts=hosts,
-        host_stats=stats,
+        hosts=tuple(hosts),
+        host_stats=LazyMapping(stats, lambda _, wire_item: host_stats_from_wire(wire_item)),
     )
 
 
 # --- calendars and round-robin bookkeeping -----------------------------------------------------
+
+
+# Busy entries and out-of-office spells as ISO 8601 intervals, "<start>/<end>" (a busy entry adds
+# "/<status>"): one string each, so the ~1000 days a selection reads decode without nested maps.
+
+
+def _interval_text(start: datetime, end: datetime) -> str:
+    return f"{iso(start)}/{iso(end)}"
 
 
 def calendar_day_item(day: CalendarDay) -> Item:
@@ -281,28 +326,24 @@ def calendar_day_item(day: CalendarDay) -> Item:
         "userId": day.user_id,
         "day": day.day.isoformat(),
         "version": day.version,
-        "busy": {
-            uid: {"start": iso(e.start), "end": iso(e.end), "status": e.status.value}
-            for uid, e in day.busy.items()
-        },
-        "ooo": [{"start": iso(i.start), "end": iso(i.end)} for i in day.out_of_office],
+        "busy": {uid: f"{_interval_text(e.start, e.end)}/{e.status.value}" for uid, e in day.busy.items()},
+        "ooo": [_interval_text(i.start, i.end) for i in day.out_of_office],
     }
 
 
-def calendar_day_from_item(user_id: int, day: date, item: Mapping[str, Any] | None) -> CalendarDay:
-    if item is None:
+def calendar_day_from_wire(user_id: int, day: date, wire_item: WireItem | None) -> CalendarDay:
+    if wire_item is None:
         return CalendarDay(user_id=user_id, day=day, version=0, busy={}, out_of_office=())
+    busy = {}
+    for uid, entry in wire_item["busy"]["M"].items():
+        start, end, status = entry["S"].split("/")
+        busy[uid] = BusyEntry(parse_iso(start), parse_iso(end), BookingStatus(status))
+    away = []
+    for entry in wire_item["ooo"]["L"]:
+        start, end = entry["S"].split("/")
+        away.append(Interval(parse_iso(start), parse_iso(end)))
     return CalendarDay(
-        user_id=user_id,
-        day=day,
-        version=item.get("version", 0),
-        busy={
-            uid: BusyEntry(parse_iso(e["start"]), parse_iso(e["end"]), BookingStatus(e["status"]))
-            for uid, e in item.get("busy", {}).items()
-        },
-        out_of_office=tuple(
-            Interval(parse_iso(i["start"]), parse_iso(i["end"])) for i in item.get("ooo", [])
-        ),
+        user_id=user_id, day=day, version=int(wire_item["version"]["N"]), busy=busy, out_of_office=tuple(away)
     )
 
 
@@ -314,11 +355,11 @@ def host_stats_item(event_type_id: int, user_id: int, stats: HostStats) -> Item:
     }
 
 
-def host_stats_from_item(item: Mapping[str, Any] | None) -> HostStats:
-    if item is None:
-        return HostStats(last_booked_at=None, version=0)
-    last = item.get("lastBookedAt")
-    return HostStats(last_booked_at=parse_iso(last) if last else None, version=item.get("version", 0))
+def host_stats_from_wire(wire_item: WireItem) -> HostStats:
+    last = wire_item.get("lastBookedAt")
+    return HostStats(
+        last_booked_at=parse_iso(last["S"]) if last else None, version=int(wire_item["version"]["N"])
+    )
 
 
 def timeline_item(event_type_id: int, user_id: int, created_at: datetime, uid: str) -> Item:

@@ -54,9 +54,12 @@ def event_type(event_type_id: int) -> Key:
     return _key(event_type_partition(event_type_id), "META")
 
 
+HOST_PREFIX = "HOST#"
+
+
 def event_type_host(event_type_id: int, position: int) -> Key:
     """Hosts sort by their position in the event type, which is the selection's tie-break order."""
-    return _key(event_type_partition(event_type_id), f"HOST#{position:06d}")
+    return _key(event_type_partition(event_type_id), f"{HOST_PREFIX}{position:06d}")
 
 
 def calendar_day(user_id: int, day: date) -> Key:

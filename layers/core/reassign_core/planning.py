@@ -61,7 +61,7 @@ class HostDataRequest:
 class HostData:
     schedules: Mapping[int, Schedule]
     calendars: Mapping[CalendarKey, CalendarDay]
-    stats: dict[int, HostStats]
+    stats: Mapping[int, HostStats]
     interval_counts: dict[int, int]
     holder_latest_other: datetime | None  # holder's latest ACCEPTED booking other than this one
 

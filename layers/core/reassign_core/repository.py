@@ -23,12 +23,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from reassign_core import items, keys
 from reassign_core.errors import StoreUnavailable, WriteConflict
-from reassign_core.items import Item, WireItem, from_wire, to_wire
+from reassign_core.items import Item, LazyMapping, WireItem, from_wire, to_wire
 from reassign_core.models import Booking, Caller, EventType, HostStats, UserProfile
 from reassign_core.planning import HostData, HostDataRequest, Plan
 from reassign_core.timeutil import iso, parse_iso
 
 BATCH_GET_LIMIT = 100
+NEVER_BOOKED = HostStats(last_booked_at=None, version=0)
 OUTBOX_RETENTION = timedelta(days=7)
 # Error codes that mean "DynamoDB is busy or failing, try later" once botocore's retries are spent.
 RETRYABLE_CODES = frozenset(
@@ -96,7 +97,7 @@ class ReassignRepository:
         if target_id is not None:
             wanted.append(keys.user_profile(target_id))
         found_future = self._executor.submit(self._batch_get_chunk, wanted)
-        caller_items = self._query_partition(keys.user_partition(actor_id))
+        caller_items = list(map(from_wire, self._query_partition(keys.user_partition(actor_id))))
         found = {_key_of(item): from_wire(item) for item in found_future.result()}
         booking_item = found.get((wanted[0]["PK"], wanted[0]["SK"]))
         target_item = found.get((wanted[-1]["PK"], wanted[-1]["SK"])) if target_id is not None else None
@@ -109,7 +110,7 @@ class ReassignRepository:
     # --- round trip 2 ----------------------------------------------------------------------
 
     def read_event_type(self, event_type_id: int) -> EventType | None:
-        return items.event_type_from_items(self._query_partition(keys.event_type_partition(event_type_id)))
+        return items.event_type_from_wire(self._query_partition(keys.event_type_partition(event_type_id)))
 
     # --- round trip 3 ----------------------------------------------------------------------
 
@@ -134,23 +135,27 @@ class ReassignRepository:
             [*schedule_keys.values(), *calendar_keys.values(), *filter(None, [counts_key])]
         )
 
-        def lookup(key: Mapping[str, str] | None) -> Item | None:
-            wire_item = found.get((key["PK"], key["SK"])) if key else None
-            return from_wire(wire_item) if wire_item else None
+        def lookup(key: Mapping[str, str]) -> WireItem | None:
+            return found.get((key["PK"], key["SK"]))
 
-        schedules = {}
-        for sid, key in schedule_keys.items():
-            if (item := lookup(key)) is not None:
-                schedules[sid] = items.schedule_from_item(item)
-        never_booked = HostStats(last_booked_at=None, version=0)
+        schedules = {
+            sid: items.schedule_from_wire(wire_item)
+            for sid, key in schedule_keys.items()
+            if (wire_item := lookup(key)) is not None
+        }
+        counts = lookup(counts_key) if counts_key else None
         return HostData(
             schedules=schedules,
-            # Decoded on first use: most candidates fail the schedule check, and theirs never are.
+            # Decoded on first use: many candidates fail the schedule check, and theirs never are.
             calendars=LazyMapping(
-                calendar_keys, lambda ck, key: items.calendar_day_from_item(ck[0], ck[1], lookup(key))
+                calendar_keys, lambda ck, key: items.calendar_day_from_wire(ck[0], ck[1], lookup(key))
             ),
-            stats={uid: event_type.host_stats.get(uid, never_booked) for uid in request.stats_of},
-            interval_counts=items.interval_counts_from_item(lookup(counts_key), request.counters_of),
+            stats=LazyMapping(
+                dict.fromkeys(request.stats_of), lambda uid, _: event_type.host_stats.get(uid, NEVER_BOOKED)
+            ),
+            interval_counts=items.interval_counts_from_item(
+                from_wire(counts) if counts else None, request.counters_of
+            ),
             holder_latest_other=holder_latest.result() if holder_latest else None,
         )
 
@@ -326,8 +331,8 @@ class ReassignRepository:
 
     # --- plumbing --------------------------------------------------------------------------
 
-    def _query_partition(self, partition: str) -> list[Item]:
-        found: list[Item] = []
+    def _query_partition(self, partition: str) -> list[WireItem]:
+        found: list[WireItem] = []
         request: dict[str, Any] = {
             "TableName": self._data_table,
             "KeyConditionExpression": "PK = :pk",
@@ -337,7 +342,7 @@ class ReassignRepository:
         with translated_store_errors():
             while True:
                 response = self._client.query(**request)
-                found.extend(map(from_wire, response.get("Items", [])))
+                found.extend(response.get("Items", []))
                 if "LastEvaluatedKey" not in response:
                     return found
                 request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
@@ -373,26 +378,6 @@ class ReassignRepository:
 
 def _key_of(wire_item: WireItem) -> tuple[str, str]:
     return wire_item["PK"]["S"], wire_item["SK"]["S"]
-
-
-class LazyMapping[K, V](Mapping[K, V]):
-    """A read-only mapping whose values are built from their sources on first access."""
-
-    def __init__(self, sources: Mapping[K, Any], build: Callable[[K, Any], V]) -> None:
-        self._sources = sources
-        self._build = build
-        self._built: dict[K, V] = {}
-
-    def __getitem__(self, key: K) -> V:
-        if key not in self._built:
-            self._built[key] = self._build(key, self._sources[key])
-        return self._built[key]
-
-    def __iter__(self) -> Iterator[K]:
-        return iter(self._sources)
-
-    def __len__(self) -> int:
-        return len(self._sources)
 
 
 def _version_condition(read_version: int) -> dict[str, Any]:
