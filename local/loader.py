@@ -81,8 +81,15 @@ def _booking(booking: ds.Booking) -> Booking:
 
 
 def _event_type(
-    event_type: ds.EventType, profiles: Mapping[int, UserProfile], parents: Mapping[int, int | None]
+    event_type: ds.EventType,
+    profiles: Mapping[int, UserProfile],
+    parents: Mapping[int, int | None],
+    schedules: Mapping[int, Schedule],
 ) -> EventType:
+    def own_schedule(host: ds.Host) -> Schedule | None:
+        schedule_id = host.scheduleId or profiles[host.userId].default_schedule_id
+        return schedules[schedule_id] if schedule_id is not None else None
+
     return EventType(
         id=event_type.id,
         title=event_type.title,
@@ -98,7 +105,7 @@ def _event_type(
         reset_interval=ResetInterval(event_type.rrResetInterval),
         timestamp_basis=TimestampBasis(event_type.rrTimestampBasis),
         hosts=tuple(
-            Host(profiles[h.userId], h.isFixed, h.priority, h.weight, h.scheduleId, position)
+            Host(profiles[h.userId], h.isFixed, h.priority, h.weight, h.scheduleId, position, own_schedule(h))
             for position, h in enumerate(event_type.hosts)
         ),
     )
@@ -163,10 +170,11 @@ def data_items(data: ds.Dataset) -> Iterator[Item]:
         yield {**keys.team(team.id), "id": team.id, "name": team.name, "parentId": team.parentId}
         for member in team.members:
             yield items.membership_item(member.userId, team.id, member.role)
+    schedules = {s.id: schedule_model(s) for s in data.schedules}
     for schedule in data.schedules:
-        yield items.schedule_item(schedule_model(schedule), schedule.userId)
+        yield items.schedule_item(schedules[schedule.id], schedule.userId)
     for event_type in data.eventTypes:
-        yield from items.event_type_items(_event_type(event_type, profiles, parents))
+        yield from items.event_type_items(_event_type(event_type, profiles, parents, schedules))
     for booking in data.bookings:
         yield items.booking_item(_booking(booking), booking.responses)
     yield from derived_items(data)

@@ -193,26 +193,38 @@ def parse_week(text: str) -> tuple[tuple[TimeRange, ...], ...]:
     return days
 
 
+def _hours(schedule: Schedule, zone: str, weekly: str, overrides: str) -> Item:
+    """A schedule's zone and hours as the three attributes named."""
+    return {
+        zone: schedule.time_zone,
+        weekly: WEEKDAY_SEPARATOR.join(format_ranges(day) for day in schedule.weekly),
+        overrides: {day.isoformat(): format_ranges(r) for day, r in sorted(schedule.overrides.items())},
+    }
+
+
+def _schedule_from_hours(schedule_id: int, zone: WireItem, weekly: WireItem, overrides: WireItem) -> Schedule:
+    return Schedule(
+        id=schedule_id,
+        time_zone=zone["S"],
+        weekly=parse_week(weekly["S"]),
+        overrides={
+            date.fromisoformat(day): parse_ranges(ranges["S"]) for day, ranges in overrides["M"].items()
+        },
+    )
+
+
 def schedule_item(schedule: Schedule, user_id: int | None) -> Item:
     return {
         **keys.schedule(schedule.id),
         "id": schedule.id,
         "userId": user_id,
-        "timeZone": schedule.time_zone,
-        "weekly": WEEKDAY_SEPARATOR.join(format_ranges(day) for day in schedule.weekly),
-        "overrides": {day.isoformat(): format_ranges(r) for day, r in sorted(schedule.overrides.items())},
+        **_hours(schedule, "timeZone", "weekly", "overrides"),
     }
 
 
 def schedule_from_wire(wire_item: WireItem) -> Schedule:
-    return Schedule(
-        id=int(wire_item["id"]["N"]),
-        time_zone=wire_item["timeZone"]["S"],
-        weekly=parse_week(wire_item["weekly"]["S"]),
-        overrides={
-            date.fromisoformat(day): parse_ranges(ranges["S"])
-            for day, ranges in wire_item["overrides"]["M"].items()
-        },
+    return _schedule_from_hours(
+        int(wire_item["id"]["N"]), wire_item["timeZone"], wire_item["weekly"], wire_item["overrides"]
     )
 
 
@@ -250,6 +262,15 @@ def event_type_items(event_type: EventType) -> list[Item]:
             "email": host.user.email,
             "timeZone": host.user.time_zone,
             "defaultScheduleId": host.user.default_schedule_id,
+            # The host's own schedule too (see models.Host.schedule): its id, zone and hours.
+            **(
+                {
+                    "hostScheduleId": host.schedule.id,
+                    **_hours(host.schedule, "hoursTimeZone", "hoursWeekly", "hoursOverrides"),
+                }
+                if host.schedule
+                else {}
+            ),
         }
         for host in event_type.hosts
     ]
@@ -270,6 +291,14 @@ def host_from_wire(wire_item: WireItem) -> Host:
         weight=int(wire_item["weight"]["N"]),
         schedule_id=_optional_int(wire_item.get("scheduleId")),
         position=int(wire_item["SK"]["S"].removeprefix(keys.HOST_PREFIX)),
+        schedule=_schedule_from_hours(
+            int(embedded["N"]),
+            wire_item["hoursTimeZone"],
+            wire_item["hoursWeekly"],
+            wire_item["hoursOverrides"],
+        )
+        if (embedded := wire_item.get("hostScheduleId"))
+        else None,
     )
 
 

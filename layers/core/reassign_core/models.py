@@ -100,6 +100,9 @@ class Host:
     weight: int
     schedule_id: int | None
     position: int
+    # The host's own schedule (its `schedule_id`'s, else the user's default), copied into the host
+    # item by the loader, which writes both: a selection then reads no schedule per candidate.
+    schedule: Schedule | None = None
 
     @property
     def user_id(self) -> int:

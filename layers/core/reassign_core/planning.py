@@ -130,6 +130,20 @@ def schedule_id_of(event_type: EventType, host: Host) -> int | None:
     return event_type.schedule_id or host.schedule_id or host.user.default_schedule_id
 
 
+def _embedded_schedule(event_type: EventType, host: Host) -> Schedule | None:
+    """The host's copy of the schedule that applies, if it carries it (no event type schedule)."""
+    wanted = schedule_id_of(event_type, host)
+    return host.schedule if host.schedule is not None and host.schedule.id == wanted else None
+
+
+def schedule_of(event_type: EventType, host: Host, read: Mapping[int, Schedule]) -> Schedule | None:
+    """The schedule that applies to the host: its own copy, else the one read from the store."""
+    if (embedded := _embedded_schedule(event_type, host)) is not None:
+        return embedded
+    schedule_id = schedule_id_of(event_type, host)
+    return read.get(schedule_id) if schedule_id is not None else None
+
+
 def busy_window(event_type: EventType, booking: Booking) -> tuple[datetime, datetime]:
     return (
         booking.start - timedelta(minutes=event_type.before_buffer_minutes),
@@ -152,7 +166,12 @@ def host_data_request(
             stats_of.add(holder.user_id)
     weighted = event_type.weights_enabled and len(pool) > 1
     return HostDataRequest(
-        schedule_ids=frozenset(sid for h in pool if (sid := schedule_id_of(event_type, h)) is not None),
+        schedule_ids=frozenset(
+            sid
+            for h in pool
+            if _embedded_schedule(event_type, h) is None
+            and (sid := schedule_id_of(event_type, h)) is not None
+        ),
         calendars=frozenset(calendars),
         stats_of=frozenset(stats_of),
         counters_of=frozenset(h.user_id for h in event_type.round_robin_hosts) if weighted else frozenset(),
@@ -174,7 +193,7 @@ def available_hosts(event_type: EventType, booking: Booking, pool: list[Host], d
         host
         for host in pool
         if availability.is_available(
-            data.schedules.get(sid) if (sid := schedule_id_of(event_type, host)) is not None else None,
+            schedule_of(event_type, host, data.schedules),
             (data.calendars[(host.user_id, d)] for d in window_days),  # decoded only if needed
             booking.uid,
             booking.start,
