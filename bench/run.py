@@ -504,6 +504,34 @@ def machine() -> dict[str, Any]:
     }
 
 
+# Published on-demand prices, us-east-1, USD (AWS pricing pages, 2026): Lambda x86 per GB-second
+# and per request; DynamoDB on-demand per read and write request unit; API Gateway REST per request.
+PRICES_USD = {
+    "lambda_gb_second": 0.0000166667,
+    "lambda_request": 0.20 / 1e6,
+    "dynamodb_read_request_unit": 0.125 / 1e6,
+    "dynamodb_write_request_unit": 0.625 / 1e6,
+    "api_gateway_rest_request": 3.50 / 1e6,
+}
+
+
+def cost_per_million(sizes: dict[str, dict[str, Any]], memory_mb: int) -> dict[str, Any]:
+    """USD per million auto reassignments: the measured wall time billed at the configured memory,
+    the measured capacity units, one API Gateway request (the authorizer's answer is cached)."""
+    found: dict[str, Any] = {"prices_usd": PRICES_USD, "lambda_memory_mb": memory_mb, "by_hosts": {}}
+    for hosts, r in sizes.items():
+        gb_seconds = r["wall_ms"] / 1000 * memory_mb / 1024
+        parts = {
+            "api_gateway": PRICES_USD["api_gateway_rest_request"],
+            "lambda": gb_seconds * PRICES_USD["lambda_gb_second"] + PRICES_USD["lambda_request"],
+            "dynamodb_reads": r["dynamodb_requests"]["rcu"] * PRICES_USD["dynamodb_read_request_unit"],
+            "dynamodb_writes": r["dynamodb_requests"]["wcu"] * PRICES_USD["dynamodb_write_request_unit"],
+        }
+        per_million = {k: round(v * 1e6, 2) for k, v in parts.items()}
+        found["by_hosts"][hosts] = {**per_million, "total": round(sum(parts.values()) * 1e6, 2)}
+    return found
+
+
 def goals(sizes: dict[str, dict[str, Any]], cold: dict[str, Any] | None) -> list[dict[str, Any]]:
     found = []
     trips = {k: v["round_trips"]["median"] for k, v in sizes.items()}
@@ -616,6 +644,15 @@ def print_table(results: dict[str, Any]) -> None:
             shown = [(n, ms) for n, ms in p["cumulative_ms"].items() if not any(x in n for x in skip)][:10]
             for n, ms in shown:
                 print(f"  {ms:>8.1f} ms  {n}", file=out)
+    cost = results["cost_per_million_usd"]
+    print(f"\nUSD per million reassignments (Lambda at {cost['lambda_memory_mb']} MB):", file=out)
+    for hosts, c in cost["by_hosts"].items():
+        print(
+            f"  {hosts:>5} hosts: API Gateway {c['api_gateway']:.2f} + Lambda {c['lambda']:.2f} + "
+            f"DynamoDB reads {c['dynamodb_reads']:.2f} + writes {c['dynamodb_writes']:.2f} "
+            f"= {c['total']:.2f}",
+            file=out,
+        )
     print("\nGoals:", file=out)
     for g in results["goals"]:
         print(f"  {'PASS' if g['pass'] else 'FAIL'}  {g['goal']}: {json.dumps(g['observed'])}", file=out)
@@ -694,6 +731,9 @@ def main(argv: list[str] | None = None) -> int:
     results["sequential_round_trips"] = {k: v["round_trips"]["median"] for k, v in by_size.items()}
     results["dynamodb_requests"] = {k: v["dynamodb_requests"] for k, v in by_size.items()}
     results["service_cpu_ms"] = {k: v["service_cpu_ms"]["median"] for k, v in by_size.items()}
+    results["cost_per_million_usd"] = cost_per_million(
+        by_size, template.functions["ReassignFunction"].memory_mb
+    )
 
     cold = None
     if not args.no_cold_start:

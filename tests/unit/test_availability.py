@@ -6,6 +6,7 @@ the service reads them: converted by the loader, stored as an item, read back fr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from local.loader import schedule_model
 from reassign_core import availability, planning
 from reassign_core.items import schedule_from_wire, schedule_item, to_wire
 from reassign_core.models import (
+    Booking,
     BookingStatus,
     BusyEntry,
     CalendarDay,
@@ -100,6 +102,35 @@ def test_host_schedule_wins_over_user_default() -> None:
 
 def test_user_default_schedule_is_the_fallback() -> None:
     assert planning.schedule_id_of(_event_type(None), _host(None, 30)) == 30
+
+
+def _booking() -> Booking:
+    start = at("2050-01-07T10:00:00Z")
+    return Booking(
+        "b-1", 100, 1, "Call", start, start + timedelta(hours=1), BookingStatus.ACCEPTED, start, (), None, 1
+    )
+
+
+def test_host_carrying_its_schedule_needs_no_schedule_read() -> None:
+    own = schedule("UTC", [(EVERY_DAY, "09:00", "17:00")])
+    carrier = replace(_host(None, own.id), schedule=own)
+    request = planning.host_data_request(
+        _event_type(None), _booking(), None, [carrier, _host(None, 30)], at("2050-01-01T00:00:00Z")
+    )
+
+    assert planning.schedule_of(_event_type(None), carrier, {}) is own
+    assert request.schedule_ids == {30}  # only the host without a copy
+
+
+def test_event_type_schedule_is_read_even_when_the_host_carries_its_own() -> None:
+    own, shared = schedule("UTC", [(EVERY_DAY, "09:00", "17:00")]), schedule("UTC", [])
+    carrier = replace(_host(None, own.id), schedule=own)
+    request = planning.host_data_request(
+        _event_type(10), _booking(), None, [carrier], at("2050-01-01T00:00:00Z")
+    )
+
+    assert request.schedule_ids == {10}
+    assert planning.schedule_of(_event_type(10), carrier, {10: shared}) is shared
 
 
 def test_host_without_any_schedule_is_unavailable() -> None:
