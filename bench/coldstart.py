@@ -213,7 +213,7 @@ def measure(layout: Layout, function_env: dict[str, str], runs: int, work: Path)
     def median(mode: str, index: int) -> float:
         return round(statistics.median(s[index] for s in samples[mode]), 1)
 
-    staged = stages(function_path, env, max(3, runs - 2)) if layout.from_build else {}
+    staged = stages(function_path, env, min(5, runs)) if layout.from_build else {}
     return {
         "layout": layout.label,
         "from_build": layout.from_build,

@@ -668,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--latency-ms", type=float, default=10.0, help="simulated network latency per request"
     )
-    parser.add_argument("--cold-runs", type=int, default=7, help="fresh processes per cold-start variant")
+    parser.add_argument("--cold-runs", type=int, default=15, help="fresh processes per cold-start variant")
     parser.add_argument("--no-cold-start", action="store_true")
     parser.add_argument("--build-dir", type=Path, default=BUILD_DIR)
     parser.add_argument("--profile-out", type=Path, default=None, help="also dump the cProfile stats here")
