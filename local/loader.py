@@ -52,28 +52,29 @@ def _profile(user: ds.User) -> UserProfile:
     return UserProfile(user.id, user.name, user.email, user.timeZone, user.defaultScheduleId)
 
 
-def _time_range(start: str, end: str) -> TimeRange:
-    return TimeRange(items.parse_time_of_day(start) or time_of_day(0), items.parse_time_of_day(end))
-
-
 def schedule_model(schedule: ds.Schedule) -> Schedule:
     """The file's weekly ranges (each for a set of days) as hours by weekday; empty override ranges
     (start = end) dropped, the date kept: an override with no hours left is a day off."""
     weekly: list[list[TimeRange]] = [[] for _ in range(7)]
     for entry in schedule.availability:
         for day in sorted(set(entry.days)):
-            weekly[day].append(_time_range(entry.startTime, entry.endTime))
+            weekly[day].append(items.time_range(entry.startTime, entry.endTime))
     overrides: dict[date, list[TimeRange]] = defaultdict(list)
     for override in schedule.dateOverrides:
         ranges = overrides[date.fromisoformat(override.date)]
         if override.startTime != override.endTime:
-            ranges.append(_time_range(override.startTime, override.endTime))
+            ranges.append(items.time_range(override.startTime, override.endTime))
+    # Sorted, so equal hours are spelled alike in the store (and parsed once: see items.parse_week).
     return Schedule(
         id=schedule.id,
         time_zone=schedule.timeZone,
-        weekly=tuple(tuple(day) for day in weekly),
-        overrides={day: tuple(ranges) for day, ranges in overrides.items()},
+        weekly=tuple(tuple(sorted(day, key=_range_order)) for day in weekly),
+        overrides={day: tuple(sorted(ranges, key=_range_order)) for day, ranges in overrides.items()},
     )
+
+
+def _range_order(hours: TimeRange) -> tuple[time_of_day, time_of_day]:
+    return hours.start, hours.end or time_of_day.max
 
 
 def _booking(booking: ds.Booking) -> Booking:
@@ -87,8 +88,11 @@ def _event_type(
     schedules: Mapping[int, Schedule],
 ) -> EventType:
     def own_schedule(host: ds.Host) -> Schedule | None:
+        """The copy a host item carries; none when the event type's own schedule applies."""
         schedule_id = host.scheduleId or profiles[host.userId].default_schedule_id
-        return schedules[schedule_id] if schedule_id is not None else None
+        if event_type.scheduleId is not None or schedule_id is None:
+            return None
+        return schedules[schedule_id]
 
     return EventType(
         id=event_type.id,

@@ -166,3 +166,15 @@ def test_duplicate_team_members_and_oauth_clients_are_refused() -> None:
 
     paths = {p.path for p in caught.value.problems}
     assert {"teams[0].members[0].userId", "teams[0].members[1].userId", "oauthClients[0].id"} <= paths
+
+
+def test_host_items_carry_their_own_schedule_unless_the_event_type_has_one(store: Any) -> None:
+    data = base_dataset()
+    store.load(data)
+    host = store.item(keys.event_type_host(100, 0))
+    assert host["hostScheduleId"] == data["users"][1]["defaultScheduleId"]
+    assert host["hoursWeekly"].count("|") == 6
+
+    data["eventTypes"][0]["scheduleId"] = data["schedules"][0]["id"]
+    store.load(data)
+    assert "hoursWeekly" not in store.item(keys.event_type_host(100, 0))

@@ -128,3 +128,20 @@ def test_stats_item_lives_in_the_event_type_partition() -> None:
 
     assert (item["PK"], item["SK"]) == (keys.event_type_partition(100), "STATS#2")
     assert "lastBookedAt" not in wire_of(item)  # never booked: no attribute, not a NULL
+
+
+def test_a_malformed_stats_item_is_an_error_not_a_host_never_booked() -> None:
+    host = Host(UserProfile(2, "Two", "two@x.test", "UTC", None), False, 2, 100, None, 0)
+    broken = wire_of(items.host_stats_item(100, 2, HostStats(None, 1)))
+    del broken["version"]
+
+    decoded = items.event_type_from_wire([*map(wire_of, items.event_type_items(event_type(host))), broken])
+
+    assert decoded is not None
+    with pytest.raises(ValueError, match="version"):
+        decoded.host_stats.get(2)
+
+
+def test_a_range_cannot_start_at_24_00() -> None:
+    with pytest.raises(ValueError, match="24:00"):
+        items.time_range("24:00", "24:00")

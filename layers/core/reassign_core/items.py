@@ -55,7 +55,11 @@ class LazyMapping[K, V](Mapping[K, V]):
 
     def __getitem__(self, key: K) -> V:
         if key not in self._built:
-            self._built[key] = self._build(key, self._sources[key])
+            source = self._sources[key]  # the only KeyError: the key is absent
+            try:
+                self._built[key] = self._build(key, source)
+            except KeyError as missing:  # a malformed item must not pass for an absent one (`get`, `in`)
+                raise ValueError(f"stored item for {key!r} lacks attribute {missing}") from missing
         return self._built[key]
 
     def __iter__(self) -> Iterator[K]:
@@ -174,15 +178,17 @@ def format_ranges(ranges: Iterable[TimeRange]) -> str:
     return ",".join(f"{format_time_of_day(r.start)}-{format_time_of_day(r.end)}" for r in ranges)
 
 
+def time_range(start: str, end: str) -> TimeRange:
+    """`HH:MM`-`HH:MM`, the end possibly `24:00`; a range starting at 24:00 is refused."""
+    opens = parse_time_of_day(start)
+    if opens is None:
+        raise ValueError(f"a range cannot start at {start}")
+    return TimeRange(opens, parse_time_of_day(end))
+
+
 @lru_cache(maxsize=1024)
 def parse_ranges(text: str) -> tuple[TimeRange, ...]:
-    if not text:
-        return ()
-    ranges = []
-    for part in text.split(","):
-        start, end = part.split("-")
-        ranges.append(TimeRange(parse_time_of_day(start) or time(0), parse_time_of_day(end)))
-    return tuple(ranges)
+    return tuple(time_range(*part.split("-")) for part in text.split(",")) if text else ()
 
 
 @lru_cache(maxsize=1024)
@@ -304,7 +310,7 @@ def host_from_wire(wire_item: WireItem) -> Host:
 
 def event_type_from_wire(wire_items: Iterable[WireItem]) -> EventType | None:
     """The event type partition: META, a HOST# item per host (in host order), a STATS# item per
-    round-robin host that has been booked. Stats decode on first use: few are ever looked at."""
+    round-robin host. Stats decode on first use: only the available hosts' are looked at."""
     meta: Item | None = None
     hosts: list[Host] = []
     stats: dict[int, WireItem] = {}

@@ -102,6 +102,7 @@ class Host:
     position: int
     # The host's own schedule (its `schedule_id`'s, else the user's default), copied into the host
     # item by the loader, which writes both: a selection then reads no schedule per candidate.
+    # Whatever writes a schedule must rewrite these copies too. None when the event type has one.
     schedule: Schedule | None = None
 
     @property
@@ -158,7 +159,7 @@ class Schedule:
     overrides: dict[date, tuple[TimeRange, ...]]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Interval:
     start: datetime
     end: datetime
@@ -185,7 +186,7 @@ class CalendarDay:
     out_of_office: tuple[Interval, ...]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class HostStats:
     """Round-robin bookkeeping of one host for one event type; `version` 0 = item absent."""
 
