@@ -571,6 +571,8 @@ def goals(sizes: dict[str, dict[str, Any]], cold: dict[str, Any] | None) -> list
                 "observed": {
                     "wall_ratio": round(ratio, 2),
                     "cpu_ratio": round(cold["cpu_ms"] / cold["baseline_cpu_ms"], 2),
+                    # The init phase alone (Lambda's Init Duration), without interpreter start and exit.
+                    "init_ratio": round(cold["init_ms"] / cold["baseline_init_ms"], 2),
                 },
                 "pass": ratio <= GOAL_COLD_START_RATIO and cold["from_build"],
             }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib.util
 import itertools
 import json
@@ -132,6 +133,7 @@ def load_handler(function: Function) -> Handler:
             spec.loader.exec_module(module)
         except BaseException:
             del sys.modules[name]
+            gc.enable()  # a handler that failed mid-init left collection off (it is off while it imports)
             raise
     handler = getattr(module, function.handler_name, None)
     if not callable(handler):

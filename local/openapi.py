@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ DOCUMENT = ROOT / "docs" / "openapi.json"
 
 def generate() -> str:
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+
+    # The handler creates its DynamoDB client at import; the document needs no AWS, only a region.
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
     spec = importlib.util.spec_from_file_location(
         "reassign_openapi_app", ROOT / "functions" / "reassign" / "app.py"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+
+# Init-phase objects live as long as the execution environment: no collections while they are built.
+gc.disable()
+
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -60,3 +65,10 @@ def _policy(
     else:
         policy.deny_all_routes()
     return policy.asdict()
+
+
+# --- init phase --------------------------------------------------------------------------------
+
+runtime.credential_store()  # the DynamoDB client, made in the init phase rather than the first request
+gc.freeze()  # later collections skip the init objects (see the reassign function's app.py)
+gc.enable()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from local.cfn import Template
+from local.cfn import Function, Template
 from local.dynamo import EmbeddedDynamoDB
 from local.invoke import FunctionError, FunctionPool, apply_env, load_handler
 
@@ -36,6 +37,16 @@ def test_each_load_is_a_fresh_module(toy_template: Template) -> None:
     assert first is not second
     assert first.__globals__["STATE"] is not second.__globals__["STATE"]
     assert first.__module__ != second.__module__
+
+
+def test_a_handler_failing_mid_init_leaves_collection_on(tmp_path: Path) -> None:
+    # The real handlers switch collection off while they import; a failed import must not leave it off.
+    (tmp_path / "app.py").write_text("import gc\ngc.disable()\nraise RuntimeError('init failed')\n")
+    function = Function("FailingFunction", tmp_path, "app.lambda_handler", {}, 3, 128, ())
+
+    with pytest.raises(RuntimeError, match="init failed"):
+        load_handler(function)
+    assert gc.isenabled()
 
 
 def test_pool_invoke_round_trips_json(toy_template: Template) -> None:

@@ -1,0 +1,51 @@
+"""The handlers' init phase: the client made before the first request, what init built frozen
+out of later collections, and collection back on for the requests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A fresh process: freezing is process-wide, and Lambda imports a handler exactly once.
+PROBE = r"""
+import gc, json, sys
+sys.path[:0] = sys.argv[1:]
+import app
+from reassign_core import runtime
+made = ("reassign_service", "credential_store", "dynamodb_client")
+print(json.dumps({
+    "collection_on": gc.isenabled(),
+    "frozen": gc.get_freeze_count(),
+    "made": {name: getattr(runtime, name).cache_info().currsize for name in made},
+}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("function", "made_at_init"),
+    [("reassign", "reassign_service"), ("authorizer", "credential_store")],
+)
+def test_init_phase_makes_the_client_and_freezes_what_it_built(function: str, made_at_init: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(ROOT / "functions" / function), str(ROOT / "layers" / "core")],
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.splitlines()[-1])
+
+    assert report["collection_on"] is True
+    # Modules, classes, models and the client: tens of thousands of objects no collection walks again.
+    assert report["frozen"] > 20_000
+    assert report["made"][made_at_init] == 1
+    assert report["made"]["dynamodb_client"] == 1
