@@ -35,6 +35,8 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 
 # Cumulative stages of what the function loads, each a fresh process: the difference between two
 # stages is what that dependency adds to a cold start (CPU ms; the least disturbed of the runs).
+# Each stage runs as the handlers do, collection off while importing and the result frozen, so
+# the differences are the dependencies' own cost, not the collector's.
 _BASELINE = "import boto3; boto3.client('dynamodb')"
 _PYDANTIC = "from pydantic import BaseModel"
 _RESOLVER = (
@@ -139,7 +141,7 @@ def stages(sys_path: list[str], env: dict[str, str], runs: int) -> dict[str, flo
     found: dict[str, list[float]] = {name: [] for name in STAGES}
     for _ in range(runs):
         for name, code in STAGES.items():
-            script = f"import sys; sys.path[:0] = {sys_path!r}\n{code}"
+            script = f"import gc, sys; gc.disable(); sys.path[:0] = {sys_path!r}\n{code}\ngc.freeze()"
             before = _cpu_of_children()
             subprocess.run(
                 [sys.executable, "-I", "-S", "-c", script], env=env, capture_output=True, check=True
