@@ -215,7 +215,8 @@ def measure(layout: Layout, function_env: dict[str, str], runs: int, work: Path)
     def median(mode: str, index: int) -> float:
         return round(statistics.median(s[index] for s in samples[mode]), 1)
 
-    staged = stages(function_path, env, min(5, runs)) if layout.from_build else {}
+    # Minimum of 9: with 5, bursts of the machine still turned differences of 40 ms negative.
+    staged = stages(function_path, env, min(9, runs)) if layout.from_build else {}
     return {
         "layout": layout.label,
         "from_build": layout.from_build,
