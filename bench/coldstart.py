@@ -57,7 +57,7 @@ STAGES = {
 }
 
 CHILD = r"""
-import json, os, sys, time
+import gc, json, os, sys, time
 t0 = time.perf_counter()
 sys.path[:0] = json.loads(os.environ["BENCH_SYS_PATH"])
 if os.environ["BENCH_MODE"] == "function":
@@ -68,7 +68,7 @@ else:
     import boto3
     boto3.client("dynamodb")
 init_ms = (time.perf_counter() - t0) * 1000
-print(json.dumps({"init_ms": init_ms, "modules": len(sys.modules)}))
+print(json.dumps({"init_ms": init_ms, "modules": len(sys.modules), "frozen": gc.get_freeze_count()}))
 """
 
 
@@ -231,6 +231,8 @@ def measure(layout: Layout, function_env: dict[str, str], runs: int, work: Path)
         "baseline_cpu_ms": median("baseline", 2),
         "samples_ms": {mode: [round(s[0], 1) for s in v] for mode, v in samples.items()},
         "modules_loaded": {"function": function_out["modules"], "baseline": baseline_out["modules"]},
+        # Objects the init phase froze out of every later collection (the handlers' gc.freeze()).
+        "frozen_objects": {"function": function_out["frozen"], "baseline": baseline_out["frozen"]},
         "stages_cpu_ms": staged,
         "importtime": {
             "function": importtime_breakdown(function_imports),
