@@ -116,6 +116,10 @@ def load_handler(function: Function) -> Handler:
     Each copy gets a unique module name: both functions' files are called app.py, and two
     concurrent invocations must not share a Powertools resolver (it keeps the current event
     on itself).
+
+    The handlers' init phase acts on the whole process, as in Lambda, where it is the only one:
+    collection is off while one loads (for every thread), and what it leaves is frozen, including
+    whatever garbage other threads hold then. Tolerable for a local tool whose environments are few.
     """
     path = function.handler_file
     name = f"_local_{function.logical_id}_{next(_module_ids)}"

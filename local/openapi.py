@@ -8,20 +8,19 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from local.dynamo import use_dummy_credentials
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "openapi.json"
 
 
 def generate() -> str:
+    """The document. Imports the handler, so the function's environment must be set (see main)."""
     from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
-
-    # The handler creates its DynamoDB client at import; the document needs no AWS, only a region.
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
     spec = importlib.util.spec_from_file_location(
         "reassign_openapi_app", ROOT / "functions" / "reassign" / "app.py"
@@ -48,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if docs/openapi.json is stale")
     args = parser.parse_args(argv)
+    # Importing the handler creates its DynamoDB client, which needs a region and credentials.
+    # The document itself never calls AWS.
+    use_dummy_credentials()
     document = generate()
     if args.check:
         if not DOCUMENT.exists() or DOCUMENT.read_text() != document:

@@ -32,6 +32,10 @@ def template() -> Template:
 
 @pytest.fixture(scope="session")
 def dynamo(template: Template) -> Iterator[EmbeddedDynamoDB]:
+    from reassign_core import runtime
+
+    # Importing a handler makes its client from the environment of the moment, once per process.
+    assert runtime.dynamodb_client.cache_info().currsize == 0, "a handler was imported before this fixture"
     with EmbeddedDynamoDB() as db:
         # The functions read their settings once per process: point them at the embedded store.
         os.environ["DYNAMODB_ENDPOINT_URL"] = db.endpoint_url

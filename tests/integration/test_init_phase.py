@@ -12,18 +12,28 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+ENDPOINT = "http://127.0.0.1:1"  # never called: the client is only made
 
 # A fresh process: freezing is process-wide, and Lambda imports a handler exactly once.
 PROBE = r"""
 import gc, json, sys
 sys.path[:0] = sys.argv[1:]
+collections_during_import = []
+def count(phase, info):
+    # From app's `import gc` on: compiling app.py (no .pyc in the sources) may collect before it.
+    if phase == "start" and "gc" in vars(sys.modules.get("app", sys)):
+        collections_during_import.append(info)
+gc.callbacks.append(count)
 import app
+gc.callbacks.clear()
 from reassign_core import runtime
 made = ("reassign_service", "credential_store", "dynamodb_client")
 print(json.dumps({
+    "collections_during_import": len(collections_during_import),
     "collection_on": gc.isenabled(),
     "frozen": gc.get_freeze_count(),
     "made": {name: getattr(runtime, name).cache_info().currsize for name in made},
+    "endpoint": runtime.dynamodb_client().meta.endpoint_url,
 }))
 """
 
@@ -35,7 +45,7 @@ print(json.dumps({
 def test_init_phase_makes_the_client_and_freezes_what_it_built(function: str, made_at_init: str) -> None:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, str(ROOT / "functions" / function), str(ROOT / "layers" / "core")],
-        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "DYNAMODB_ENDPOINT_URL": ENDPOINT},
         capture_output=True,
         text=True,
         timeout=120,
@@ -44,8 +54,10 @@ def test_init_phase_makes_the_client_and_freezes_what_it_built(function: str, ma
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.splitlines()[-1])
 
+    assert report["collections_during_import"] == 0
     assert report["collection_on"] is True
     # Modules, classes, models and the client: tens of thousands of objects no collection walks again.
     assert report["frozen"] > 20_000
     assert report["made"][made_at_init] == 1
     assert report["made"]["dynamodb_client"] == 1
+    assert report["endpoint"] == ENDPOINT  # made from the function's environment

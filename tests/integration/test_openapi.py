@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from local import openapi
+from local.dynamo import EmbeddedDynamoDB
+
+
+@pytest.fixture(autouse=True)
+def _function_environment(dynamo: EmbeddedDynamoDB) -> None:
+    """Importing the handler creates its (cached) DynamoDB client: only with the test store's settings."""
 
 
 def test_committed_openapi_document_is_current() -> None:

@@ -39,14 +39,28 @@ def test_each_load_is_a_fresh_module(toy_template: Template) -> None:
     assert first.__module__ != second.__module__
 
 
-def test_a_handler_failing_mid_init_leaves_collection_on(tmp_path: Path) -> None:
+def test_a_handler_failing_mid_init_leaves_collection_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The real handlers switch collection off while they import; a failed import must not leave it off.
     (tmp_path / "app.py").write_text("import gc\ngc.disable()\nraise RuntimeError('init failed')\n")
-    function = Function("FailingFunction", tmp_path, "app.lambda_handler", {}, 3, 128, ())
+    function = Function(
+        logical_id="FailingFunction",
+        code_uri=tmp_path,
+        handler="app.lambda_handler",
+        env={},
+        timeout_seconds=3,
+        memory_mb=128,
+        layer_paths=(),
+    )
+    monkeypatch.setattr(sys, "path", list(sys.path))  # load_handler puts the code's folder first
 
-    with pytest.raises(RuntimeError, match="init failed"):
-        load_handler(function)
-    assert gc.isenabled()
+    try:
+        with pytest.raises(RuntimeError, match="init failed"):
+            load_handler(function)
+        assert gc.isenabled()
+    finally:
+        gc.enable()  # the rest of the session collects even if this test fails
 
 
 def test_pool_invoke_round_trips_json(toy_template: Template) -> None:
