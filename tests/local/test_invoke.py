@@ -88,19 +88,27 @@ def _run_invoke(*args: str, stdin: str | None = None) -> subprocess.CompletedPro
     )
 
 
-def test_cli_prints_the_result_as_the_last_stdout_line(tmp_path: Path, store: EmbeddedDynamoDB) -> None:
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pathParameters": {"mode": "fine"}}))
-    done = _run_invoke(
+def _invoke_toy(
+    store: EmbeddedDynamoDB, event: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`local.invoke` on the toy template's BrokenFunction, against the given store."""
+    return _run_invoke(
         "--function",
         "BrokenFunction",
         "--event",
-        str(event),
+        event,
         "--template",
         str(FIXTURE_TEMPLATE),
         "--endpoint-url",
         store.endpoint_url,
+        stdin=stdin,
     )
+
+
+def test_cli_prints_the_result_as_the_last_stdout_line(tmp_path: Path, store: EmbeddedDynamoDB) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pathParameters": {"mode": "fine"}}))
+    done = _invoke_toy(store, str(event))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == json.dumps({"statusCode": 200, "body": "fine"})
     # The template's tables were ensured in the given store (no data given: none loaded).
@@ -108,17 +116,7 @@ def test_cli_prints_the_result_as_the_last_stdout_line(tmp_path: Path, store: Em
 
 
 def test_cli_function_error(store: EmbeddedDynamoDB) -> None:
-    done = _run_invoke(
-        "--function",
-        "BrokenFunction",
-        "--event",
-        "-",
-        "--template",
-        str(FIXTURE_TEMPLATE),
-        "--endpoint-url",
-        store.endpoint_url,
-        stdin=json.dumps({"pathParameters": {"mode": "raise"}}),
-    )
+    done = _invoke_toy(store, "-", stdin=json.dumps({"pathParameters": {"mode": "raise"}}))
     assert done.returncode == 1
     error = json.loads(done.stdout.strip().splitlines()[-1])
     assert (error["errorType"], error["errorMessage"]) == ("ValueError", "kaput")
@@ -127,16 +125,7 @@ def test_cli_function_error(store: EmbeddedDynamoDB) -> None:
 def test_cli_function_logs_go_to_stderr(tmp_path: Path, store: EmbeddedDynamoDB) -> None:
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pathParameters": {"mode": "print"}}))
-    done = _run_invoke(
-        "--function",
-        "BrokenFunction",
-        "--event",
-        str(event),
-        "--template",
-        str(FIXTURE_TEMPLATE),
-        "--endpoint-url",
-        store.endpoint_url,
-    )
+    done = _invoke_toy(store, str(event))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines() == [json.dumps({"statusCode": 200, "body": "print"})]
     assert "a log line on stdout" in done.stderr
