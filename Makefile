@@ -79,7 +79,7 @@ run: $(STAMP)
 
 load: $(STAMP)
 	@[ -n "$(DATA)" ] || { echo "usage: make load DATA=file.json [ENDPOINT=url]" >&2; exit 2; }
-	$(LOCAL_ENV) "$(PY)" -m local.loader "$(DATA)" $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
+	$(LOCAL_ENV) "$(PY)" -m reassign_core.ingest.loader "$(DATA)" $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
 
 invoke: $(STAMP)
 	@[ -n "$(FUNCTION)" ] && [ -n "$(EVENT)" ] || { echo "usage: make invoke FUNCTION=ReassignFunction EVENT=events/file.json [DATA=file.json]" >&2; exit 2; }

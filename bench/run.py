@@ -228,9 +228,9 @@ def measure_size(
     profile: bool,
 ) -> dict[str, Any]:
     from local.cfn import ensure_tables, load_template
-    from local.dataset import parse_dataset
     from local.dynamo import dynamodb_client
-    from local.loader import load_dataset
+    from reassign_core.ingest.dataset import parse_dataset
+    from reassign_core.ingest.loader import load_dataset
 
     runs = args.warmup + args.reassignments
     dataset = generate(hosts, runs, datetime.now(UTC))
@@ -357,8 +357,8 @@ def replay(
     """The last measured reassignment again, its reads answered from memory (bench.calls.ReplayClient)
     and run inline in one thread: its CPU time is the service's alone (a cross-check of the hook-based
     figure), and its cProfile shows where that time goes."""
-    from reassign_core.repository import ReassignRepository
-    from reassign_core.service import ReassignService
+    from reassign_core.services.reassign import ReassignService
+    from reassign_core.store.repository import ReassignRepository
 
     runtime = function.runtime
     settings = runtime.settings()

@@ -97,6 +97,6 @@ def prepare_store(template: Template, endpoint_url: str | None, data: Path | Non
     client = dynamodb_client(endpoint_url)
     ensure_tables(client, template)
     if data is not None:
-        from local.loader import load_file
+        from reassign_core.ingest.loader import load_file
 
         load_file(data, template.table_names(), client)

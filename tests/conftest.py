@@ -17,11 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "layers" / "core"), str(ROOT)]
 
 from local.cfn import Template, ensure_tables, load_template  # noqa: E402
-from local.dataset import parse_dataset  # noqa: E402
 from local.dynamo import EmbeddedDynamoDB  # noqa: E402
-from local.loader import load_dataset  # noqa: E402
-from reassign_core import keys  # noqa: E402
-from reassign_core.items import from_wire  # noqa: E402
+from reassign_core.ingest.dataset import parse_dataset  # noqa: E402
+from reassign_core.ingest.loader import load_dataset  # noqa: E402
+from reassign_core.store import keys  # noqa: E402
+from reassign_core.store.codec import from_wire  # noqa: E402
 from tests.factories import LambdaContext  # noqa: E402
 
 
@@ -64,7 +64,7 @@ class Store:
         load_dataset(parse_dataset(dataset), self.tables, self.client)
 
     def item(self, key: dict[str, str], table: str = "DataTable") -> dict[str, Any] | None:
-        from reassign_core.items import to_wire
+        from reassign_core.store.codec import to_wire
 
         found = self.client.get_item(TableName=self.tables[table], Key=to_wire(key), ConsistentRead=True)
         return from_wire(found["Item"]) if "Item" in found else None

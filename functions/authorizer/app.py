@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reassign_core import runtime
-from reassign_core.credentials import Grant, Verdict, resolve_credentials
+from reassign_core.services.authentication import Grant, Verdict, resolve_credentials
 
 logger = Logger()
 

@@ -20,8 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reassign_core import runtime
-from reassign_core.errors import InvalidRequest, NotAuthenticated, ReassignError, UnsupportedApiVersion
-from reassign_core.responses import (
+from reassign_core.api.responses import (
     DOCUMENTED_RESPONSES,
     INTERNAL_ERROR,
     ErrorOutcome,
@@ -31,7 +30,8 @@ from reassign_core.responses import (
     reassign_path,
     success_body,
 )
-from reassign_core.service import ReassignRequest
+from reassign_core.domain.errors import InvalidRequest, NotAuthenticated, ReassignError, UnsupportedApiVersion
+from reassign_core.services.reassign import ReassignRequest
 
 API_VERSION = "2024-08-13"
 MAX_INT32 = 2**31 - 1

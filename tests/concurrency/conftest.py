@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from reassign_core import runtime
-from reassign_core.errors import WriteConflict
-from reassign_core.repository import ReassignRepository
+from reassign_core.domain.errors import WriteConflict
+from reassign_core.store.repository import ReassignRepository
 from tests.concurrency.harness import CommitLog, patient_service
 from tests.factories import LambdaContext
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from reassign_core import runtime
-from reassign_core.repository import ReassignRepository
-from reassign_core.service import ReassignService
+from reassign_core.services.reassign import ReassignService
+from reassign_core.store.repository import ReassignRepository
 from tests.factories import base_dataset, booking
 
 # Ten round-robin hosts; seven bookings overlap 13:00-14:30, so only three hosts are free for them.

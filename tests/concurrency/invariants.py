@@ -12,8 +12,8 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
-from reassign_core import keys
-from reassign_core.timeutil import parse_iso
+from reassign_core.domain.timeutil import parse_iso
+from reassign_core.store import keys
 from tests.property.store_state import derived_drift
 
 LIVE = ("ACCEPTED", "PENDING")

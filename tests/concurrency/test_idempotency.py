@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from reassign_core import runtime
-from reassign_core.service import ReassignRequest, ReassignResult
+from reassign_core.services.reassign import ReassignRequest, ReassignResult
 from tests.concurrency.invariants import StoreState
 from tests.factories import LambdaContext, base_dataset, http_event
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from reassign_core import keys
-from reassign_core.repository import ReassignRepository
+from reassign_core.store import keys
+from reassign_core.store.repository import ReassignRepository
 from tests.concurrency.harness import CommitLog, assert_documented_failure, race_dataset, run_together
 from tests.concurrency.invariants import (
     CALENDAR_PREFIX,

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from local import loader
-from local.dataset import DatasetError, parse_dataset
-from reassign_core import keys
+from reassign_core.ingest import loader
+from reassign_core.ingest.dataset import DatasetError, parse_dataset
+from reassign_core.store import keys
 from tests.factories import OWNER_KEY, base_dataset
 
 

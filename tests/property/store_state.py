@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from local.dataset import parse_dataset
-from local.loader import derived_items
-from reassign_core import keys, runtime
-from reassign_core.items import from_wire, to_wire
+from reassign_core import runtime
+from reassign_core.ingest.dataset import parse_dataset
+from reassign_core.ingest.loader import derived_items
+from reassign_core.store import keys
+from reassign_core.store.codec import from_wire, to_wire
 
 BOOKING_FIELDS = (
     "uid",

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from reassign_core import keys
-from reassign_core.items import to_wire
+from reassign_core.store import keys
+from reassign_core.store.codec import to_wire
 from tests.security.credentials import ORPHAN_TOKEN, security_dataset
 
 

@@ -11,11 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from local import dataset as ds
-from local.loader import schedule_model
-from reassign_core import availability, planning
-from reassign_core.items import schedule_from_wire, schedule_item, to_wire
-from reassign_core.models import (
+from reassign_core.domain import availability, planning
+from reassign_core.domain.models import (
     Booking,
     BookingStatus,
     BusyEntry,
@@ -29,6 +26,9 @@ from reassign_core.models import (
     TimestampBasis,
     UserProfile,
 )
+from reassign_core.ingest import dataset as ds
+from reassign_core.ingest.loader import schedule_model
+from reassign_core.store.codec import schedule_from_wire, schedule_item, to_wire
 
 WEEKDAYS = [1, 2, 3, 4, 5]
 EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from reassign_core import keys
-from reassign_core.credentials import Grant, Verdict, bearer_token, resolve_credentials
+from reassign_core.services.authentication import Grant, Verdict, bearer_token, resolve_credentials
+from reassign_core.store import keys
 
 
 class Lookup:

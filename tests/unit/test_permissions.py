@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reassign_core.models import (
+from reassign_core.domain.models import (
     Booking,
     BookingStatus,
     Caller,
@@ -18,7 +18,7 @@ from reassign_core.models import (
     TimestampBasis,
     UserProfile,
 )
-from reassign_core.permissions import may_reassign
+from reassign_core.domain.permissions import may_reassign
 
 TEAM, ORG = 5, 50
 MOMENT = datetime(2050, 1, 7, 13, tzinfo=UTC)

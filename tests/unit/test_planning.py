@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from reassign_core import planning
-from reassign_core.errors import (
+from reassign_core.domain import planning
+from reassign_core.domain.errors import (
     BookingNotReassignable,
     NoHostAvailable,
     NotRoundRobin,
@@ -16,7 +16,7 @@ from reassign_core.errors import (
     PermissionDenied,
     UserNotFound,
 )
-from reassign_core.models import (
+from reassign_core.domain.models import (
     Attendee,
     Booking,
     BookingStatus,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reassign_core import errors
-from reassign_core.responses import INTERNAL_ERROR, display_email, error_body, outcome_of
+from reassign_core.api.responses import INTERNAL_ERROR, display_email, error_body, outcome_of
+from reassign_core.domain import errors
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from reassign_core import selection
-from reassign_core.models import (
+from reassign_core.domain import selection
+from reassign_core.domain.models import (
     Attendee,
     Booking,
     BookingStatus,

@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from reassign_core.repository import CredentialStore, ReassignRepository
-from reassign_core.service import ReassignService
+from reassign_core.services.reassign import ReassignService
+from reassign_core.store.repository import CredentialStore, ReassignRepository
 
 # BatchGetItem takes 100 keys. A 1000-host reassignment reads up to ~3000 (schedules and calendar
 # days): all its chunks in flight at once keep the batch to one round trip.
@@ -69,6 +69,6 @@ def credential_store() -> CredentialStore:
 
 @cache
 def idempotent_runner() -> Any:
-    from reassign_core.idempotency import IdempotentRunner  # only requests with a key need it
+    from reassign_core.services.idempotency import IdempotentRunner  # only requests with a key need it
 
     return IdempotentRunner(settings().idempotency_table, dynamodb_client())

@@ -11,8 +11,7 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
 
-from reassign_core import keys, wire
-from reassign_core.models import (
+from reassign_core.domain.models import (
     Attendee,
     Booking,
     BookingStatus,
@@ -30,13 +29,14 @@ from reassign_core.models import (
     TimestampBasis,
     UserProfile,
 )
-from reassign_core.timeutil import iso, parse_iso
+from reassign_core.domain.timeutil import iso, parse_iso
+from reassign_core.store import dynamo_json, keys
 
 Item = dict[str, Any]
 WireItem = dict[str, Any]
 
-to_wire = wire.encode_item
-from_wire = wire.decode_item
+to_wire = dynamo_json.encode_item
+from_wire = dynamo_json.decode_item
 # The hot items (hosts, stats, schedules, calendar days: thousands per 1000-host reassignment) are
 # read straight from the wire by the `*_from_wire` functions below, without an intermediate dict.
 

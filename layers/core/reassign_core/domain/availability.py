@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-from reassign_core.models import BUSY_STATUSES, CalendarDay, Interval, Schedule, TimeRange
+from reassign_core.domain.models import BUSY_STATUSES, CalendarDay, Interval, Schedule, TimeRange
 
 
 @cache

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from reassign_core import keys
-from reassign_core.timeutil import parse_iso, utc_now
+from reassign_core.domain.timeutil import parse_iso, utc_now
+from reassign_core.store import keys
 
 API_KEY_PREFIX = "cal_"
 REQUIRED_PERMISSION = "BOOKING_WRITE"

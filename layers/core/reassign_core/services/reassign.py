@@ -11,11 +11,16 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from reassign_core import planning, selection
-from reassign_core.errors import BookingNotFound, ConcurrentModification, NoHostAvailable, WriteConflict
-from reassign_core.models import Host, ReassignType, UserProfile
-from reassign_core.repository import ReassignRepository
-from reassign_core.timeutil import utc_now
+from reassign_core.domain import planning, selection
+from reassign_core.domain.errors import (
+    BookingNotFound,
+    ConcurrentModification,
+    NoHostAvailable,
+    WriteConflict,
+)
+from reassign_core.domain.models import Host, ReassignType, UserProfile
+from reassign_core.domain.timeutil import utc_now
+from reassign_core.store.repository import ReassignRepository
 
 logger = Logger(child=True)
 

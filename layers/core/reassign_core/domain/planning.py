@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from reassign_core import availability, selection
-from reassign_core.errors import (
+from reassign_core.domain import availability, selection
+from reassign_core.domain.errors import (
     BookingNotReassignable,
     NoHostAvailable,
     NotRoundRobin,
@@ -15,8 +15,7 @@ from reassign_core.errors import (
     PermissionDenied,
     UserNotFound,
 )
-from reassign_core.keys import utc_days
-from reassign_core.models import (
+from reassign_core.domain.models import (
     Attendee,
     Booking,
     BookingStatus,
@@ -31,7 +30,8 @@ from reassign_core.models import (
     SchedulingType,
     UserProfile,
 )
-from reassign_core.permissions import may_reassign
+from reassign_core.domain.permissions import may_reassign
+from reassign_core.domain.timeutil import utc_days
 
 CalendarKey = tuple[int, date]
 

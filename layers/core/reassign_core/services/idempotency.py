@@ -17,9 +17,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from reassign_core.errors import IdempotencyInFlight, IdempotencyKeyReused, StoreUnavailable
-from reassign_core.repository import is_store_unavailable
-from reassign_core.service import ReassignRequest
+from reassign_core.domain.errors import IdempotencyInFlight, IdempotencyKeyReused, StoreUnavailable
+from reassign_core.services.reassign import ReassignRequest
+from reassign_core.store.repository import is_store_unavailable
 
 RESPONSE_TTL_SECONDS = 24 * 60 * 60
 

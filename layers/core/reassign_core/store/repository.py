@@ -21,12 +21,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reassign_core import items, keys
-from reassign_core.errors import StoreUnavailable, WriteConflict
-from reassign_core.items import Item, LazyMapping, WireItem, from_wire, to_wire
-from reassign_core.models import Booking, Caller, EventType, HostStats, UserProfile
-from reassign_core.planning import HostData, HostDataRequest, Plan
-from reassign_core.timeutil import iso, parse_iso
+from reassign_core.domain.errors import StoreUnavailable, WriteConflict
+from reassign_core.domain.models import Booking, Caller, EventType, HostStats, UserProfile
+from reassign_core.domain.planning import HostData, HostDataRequest, Plan
+from reassign_core.domain.timeutil import iso, parse_iso
+from reassign_core.store import codec, keys
+from reassign_core.store.codec import Item, LazyMapping, WireItem, from_wire, to_wire
 
 BATCH_GET_LIMIT = 100
 NEVER_BOOKED = HostStats(last_booked_at=None, version=0)
@@ -102,15 +102,15 @@ class ReassignRepository:
         booking_item = found.get((wanted[0]["PK"], wanted[0]["SK"]))
         target_item = found.get((wanted[-1]["PK"], wanted[-1]["SK"])) if target_id is not None else None
         return RequestContext(
-            booking=items.booking_from_item(booking_item) if booking_item else None,
-            caller=items.caller_from_items(actor_id, caller_items),
-            target=items.profile_from_item(target_item) if target_item else None,
+            booking=codec.booking_from_item(booking_item) if booking_item else None,
+            caller=codec.caller_from_items(actor_id, caller_items),
+            target=codec.profile_from_item(target_item) if target_item else None,
         )
 
     # --- round trip 2 ----------------------------------------------------------------------
 
     def read_event_type(self, event_type_id: int) -> EventType | None:
-        return items.event_type_from_wire(self._query_partition(keys.event_type_partition(event_type_id)))
+        return codec.event_type_from_wire(self._query_partition(keys.event_type_partition(event_type_id)))
 
     # --- round trip 3 ----------------------------------------------------------------------
 
@@ -139,7 +139,7 @@ class ReassignRepository:
             return found.get((key["PK"], key["SK"]))
 
         schedules = {
-            sid: items.schedule_from_wire(wire_item)
+            sid: codec.schedule_from_wire(wire_item)
             for sid, key in schedule_keys.items()
             if (wire_item := lookup(key)) is not None
         }
@@ -148,12 +148,12 @@ class ReassignRepository:
             schedules=schedules,
             # Decoded on first use: many candidates fail the schedule check, and theirs never are.
             calendars=LazyMapping(
-                calendar_keys, lambda ck, key: items.calendar_day_from_wire(ck[0], ck[1], lookup(key))
+                calendar_keys, lambda ck, key: codec.calendar_day_from_wire(ck[0], ck[1], lookup(key))
             ),
             stats=LazyMapping(
                 dict.fromkeys(request.stats_of), lambda uid, _: event_type.host_stats.get(uid, NEVER_BOOKED)
             ),
-            interval_counts=items.interval_counts_from_item(
+            interval_counts=codec.interval_counts_from_item(
                 from_wire(counts) if counts else None, request.counters_of
             ),
             holder_latest_other=holder_latest.result() if holder_latest else None,
@@ -240,7 +240,7 @@ class ReassignRepository:
                                 "startTime": iso(after.start),
                                 "endTime": iso(after.end),
                                 "organizerId": after.organizer_id,
-                                "attendees": [items.attendee_item(a) for a in after.attendees],
+                                "attendees": [codec.attendee_item(a) for a in after.attendees],
                             },
                             "expiresAt": int((at + OUTBOX_RETENTION).timestamp()),
                         }
@@ -252,7 +252,7 @@ class ReassignRepository:
         for day in plan.calendar_writes:
             operations.append(
                 self._put_versioned(
-                    items.calendar_day_item(replace(day, version=day.version + 1)), day.version
+                    codec.calendar_day_item(replace(day, version=day.version + 1)), day.version
                 )
             )
         for day in plan.calendar_checks:
@@ -268,7 +268,7 @@ class ReassignRepository:
         for user_id, stats in plan.stats_writes.items():
             fresh = HostStats(stats.last_booked_at, stats.version + 1)
             operations.append(
-                self._put_versioned(items.host_stats_item(event_type_id, user_id, fresh), stats.version)
+                self._put_versioned(codec.host_stats_item(event_type_id, user_id, fresh), stats.version)
             )
         by_interval: dict[str, dict[int, int]] = {}
         for (user_id, interval), delta in plan.counter_deltas.items():
@@ -292,7 +292,7 @@ class ReassignRepository:
             key = keys.host_timeline_entry(event_type_id, user_id, booking.created_at, booking.uid)
             operations.append({"Delete": {"TableName": self._data_table, "Key": to_wire(key)}})
         for user_id in plan.timeline_additions:
-            entry = items.timeline_item(event_type_id, user_id, booking.created_at, booking.uid)
+            entry = codec.timeline_item(event_type_id, user_id, booking.created_at, booking.uid)
             operations.append({"Put": {"TableName": self._data_table, "Item": to_wire(entry)}})
         return operations
 
@@ -301,7 +301,7 @@ class ReassignRepository:
         values: dict[str, Any] = {
             ":organizer": after.organizer_id,
             ":title": after.title,
-            ":attendees": [items.attendee_item(a) for a in after.attendees],
+            ":attendees": [codec.attendee_item(a) for a in after.attendees],
             ":by": plan.actor_id,
             ":at": iso(at),
             ":read": plan.before.version,

@@ -4,7 +4,7 @@ Writes the records themselves and everything the selection reads instead of book
 per-host-per-day calendars, last-booked stats, booking timelines and interval counters. Items are
 deterministic, so loading the same file twice changes nothing.
 
-    python -m local.loader data.json [--endpoint-url URL] [--table DataTable=name ...]
+    python -m reassign_core.ingest.loader data.json [--endpoint-url URL] [--table DataTable=name ...]
 """
 
 from __future__ import annotations
@@ -22,10 +22,8 @@ from datetime import time as time_of_day
 from pathlib import Path
 from typing import Any
 
-from local import dataset as ds
-from reassign_core import items, keys, selection
-from reassign_core.items import Item, to_wire
-from reassign_core.models import (
+from reassign_core.domain import selection
+from reassign_core.domain.models import (
     Booking,
     BookingStatus,
     BusyEntry,
@@ -41,7 +39,10 @@ from reassign_core.models import (
     TimestampBasis,
     UserProfile,
 )
-from reassign_core.timeutil import iso
+from reassign_core.domain.timeutil import iso, utc_days
+from reassign_core.ingest import dataset as ds
+from reassign_core.store import codec, keys
+from reassign_core.store.codec import Item, to_wire
 
 BATCH_WRITE_LIMIT = 25
 MAX_BATCH_ATTEMPTS = 8
@@ -58,13 +59,13 @@ def schedule_model(schedule: ds.Schedule) -> Schedule:
     weekly: list[list[TimeRange]] = [[] for _ in range(7)]
     for entry in schedule.availability:
         for day in sorted(set(entry.days)):
-            weekly[day].append(items.time_range(entry.startTime, entry.endTime))
+            weekly[day].append(codec.time_range(entry.startTime, entry.endTime))
     overrides: dict[date, list[TimeRange]] = defaultdict(list)
     for override in schedule.dateOverrides:
         ranges = overrides[date.fromisoformat(override.date)]
         if override.startTime != override.endTime:
-            ranges.append(items.time_range(override.startTime, override.endTime))
-    # Sorted, so equal hours are spelled alike in the store (and parsed once: see items.parse_week).
+            ranges.append(codec.time_range(override.startTime, override.endTime))
+    # Sorted, so equal hours are spelled alike in the store (and parsed once: see codec.parse_week).
     return Schedule(
         id=schedule.id,
         time_zone=schedule.timeZone,
@@ -78,7 +79,7 @@ def _range_order(hours: TimeRange) -> tuple[time_of_day, time_of_day]:
 
 
 def _booking(booking: ds.Booking) -> Booking:
-    return items.booking_from_item(booking.model_dump(mode="json") | {"version": 1})
+    return codec.booking_from_item(booking.model_dump(mode="json") | {"version": 1})
 
 
 def _event_type(
@@ -128,13 +129,13 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
             by_email[e] for a in booking.attendees if (e := a.email.casefold()) in by_email
         }
         for user_id in holders:
-            for day in keys.utc_days(booking.start, booking.end):
+            for day in utc_days(booking.start, booking.end):
                 busy[(user_id, day)][booking.uid] = BusyEntry(booking.start, booking.end, booking.status)
     for ooo in data.outOfOffice:
-        for day in keys.utc_days(ooo.start, ooo.end):
+        for day in utc_days(ooo.start, ooo.end):
             away[(ooo.userId, day)].append(Interval(ooo.start, ooo.end))
     for user_id, day in sorted(busy.keys() | away.keys()):
-        yield items.calendar_day_item(
+        yield codec.calendar_day_item(
             CalendarDay(user_id, day, 1, busy.get((user_id, day), {}), tuple(away.get((user_id, day), [])))
         )
 
@@ -156,31 +157,31 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
         counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for user_id, mine in booked.items():
             last = max((b.created_at for b in mine), default=None)
-            yield items.host_stats_item(event_type.id, user_id, HostStats(last, 1))
+            yield codec.host_stats_item(event_type.id, user_id, HostStats(last, 1))
             for b in mine:
-                yield items.timeline_item(event_type.id, user_id, b.created_at, b.uid)
+                yield codec.timeline_item(event_type.id, user_id, b.created_at, b.uid)
                 for interval in selection.all_interval_ids(b.created_at, b.start):
                     counts[interval][user_id] += 1
         for interval, per_host in sorted(counts.items()):
-            yield items.interval_counts_item(event_type.id, interval, per_host)
+            yield codec.interval_counts_item(event_type.id, interval, per_host)
 
 
 def data_items(data: ds.Dataset) -> Iterator[Item]:
     profiles = {u.id: _profile(u) for u in data.users}
     for user in data.users:
-        yield items.profile_item(profiles[user.id], user.username, user.role)
+        yield codec.profile_item(profiles[user.id], user.username, user.role)
     parents = {t.id: t.parentId for t in data.teams}
     for team in data.teams:
         yield {**keys.team(team.id), "id": team.id, "name": team.name, "parentId": team.parentId}
         for member in team.members:
-            yield items.membership_item(member.userId, team.id, member.role)
+            yield codec.membership_item(member.userId, team.id, member.role)
     schedules = {s.id: schedule_model(s) for s in data.schedules}
     for schedule in data.schedules:
-        yield items.schedule_item(schedules[schedule.id], schedule.userId)
+        yield codec.schedule_item(schedules[schedule.id], schedule.userId)
     for event_type in data.eventTypes:
-        yield from items.event_type_items(_event_type(event_type, profiles, parents, schedules))
+        yield from codec.event_type_items(_event_type(event_type, profiles, parents, schedules))
     for booking in data.bookings:
-        yield items.booking_item(_booking(booking), booking.responses)
+        yield codec.booking_item(_booking(booking), booking.responses)
     yield from derived_items(data)
 
 

@@ -6,9 +6,9 @@ One place so the repository, the loader and the tests can never disagree on wher
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from reassign_core.timeutil import iso
+from reassign_core.domain.timeutil import iso
 
 Key = dict[str, str]
 
@@ -112,13 +112,3 @@ def access_token(secret_hash: str) -> dict[str, str]:
 
 def oauth_client(client_id: str) -> dict[str, str]:
     return {"PK": f"CLIENT#{client_id}"}
-
-
-def utc_days(start: datetime, end: datetime) -> list[date]:
-    """UTC days the half-open interval [start, end) touches."""
-    last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
-    days, day = [], start.date()
-    while day <= last:
-        days.append(day)
-        day += timedelta(days=1)
-    return days

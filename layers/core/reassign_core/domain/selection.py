@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from reassign_core.models import Booking, EventType, Host, ResetInterval, TimestampBasis
+from reassign_core.domain.models import Booking, EventType, Host, ResetInterval, TimestampBasis
 
 NEVER = datetime.min.replace(tzinfo=UTC)
 

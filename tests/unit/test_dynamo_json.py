@@ -10,7 +10,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reassign_core import wire
+from reassign_core.store import dynamo_json
 
 values = st.recursive(
     st.none()
@@ -39,7 +39,7 @@ def _decimals(value: Any) -> Any:
 
 @given(values)
 def test_encoding_matches_boto3(value: Any) -> None:
-    encoded = wire.encode(value)
+    encoded = dynamo_json.encode(value)
 
     assert TypeDeserializer().deserialize(encoded) == _decimals(value)
 
@@ -48,18 +48,18 @@ def test_encoding_matches_boto3(value: Any) -> None:
 def test_decoding_inverts_boto3_serialization(value: Any) -> None:
     encoded = TypeSerializer().serialize(_decimals(value))
 
-    assert wire.decode(encoded) == value
+    assert dynamo_json.decode(encoded) == value
 
 
 def test_integral_numbers_decode_as_int() -> None:
-    assert wire.decode({"N": "3"}) == 3 and isinstance(wire.decode({"N": "3.0"}), int)
-    assert wire.decode({"N": "2.5"}) == 2.5
+    assert dynamo_json.decode({"N": "3"}) == 3 and isinstance(dynamo_json.decode({"N": "3.0"}), int)
+    assert dynamo_json.decode({"N": "2.5"}) == 2.5
 
 
 def test_top_level_none_is_left_out_of_items() -> None:
-    assert wire.encode_item({"a": 1, "b": None}) == {"a": {"N": "1"}}
+    assert dynamo_json.encode_item({"a": 1, "b": None}) == {"a": {"N": "1"}}
 
 
 def test_unsupported_values_are_refused() -> None:
     with pytest.raises(TypeError):
-        wire.encode({1, 2})
+        dynamo_json.encode({1, 2})

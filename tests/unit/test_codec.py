@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from reassign_core import items, keys
-from reassign_core.models import (
+from reassign_core.domain.models import (
     BookingStatus,
     BusyEntry,
     CalendarDay,
@@ -23,6 +22,7 @@ from reassign_core.models import (
     TimestampBasis,
     UserProfile,
 )
+from reassign_core.store import codec, keys
 
 NINE_TO_FIVE = (TimeRange(time(9), time(17)),)
 SPLIT_DAY = (TimeRange(time(9), time(12)), TimeRange(time(13), None))  # 13:00-24:00
@@ -39,8 +39,8 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
-def wire_of(item: items.Item) -> items.WireItem:
-    return items.to_wire(item)
+def wire_of(item: codec.Item) -> codec.WireItem:
+    return codec.to_wire(item)
 
 
 def event_type(*hosts: Host) -> EventType:
@@ -53,16 +53,16 @@ def event_type(*hosts: Host) -> EventType:
 
 
 def test_schedule_round_trips_through_its_item() -> None:
-    item = items.schedule_item(SCHEDULE, user_id=1)
+    item = codec.schedule_item(SCHEDULE, user_id=1)
 
     assert item["weekly"] == "|09:00-17:00|09:00-17:00|09:00-12:00,13:00-24:00|09:00-17:00|09:00-17:00|"
     assert item["overrides"] == {"2050-01-07": "10:00-12:00", "2050-01-08": ""}
-    assert items.schedule_from_wire(wire_of(item)) == SCHEDULE
+    assert codec.schedule_from_wire(wire_of(item)) == SCHEDULE
 
 
 def test_a_week_of_other_than_seven_days_is_refused() -> None:
     with pytest.raises(ValueError, match="7 days"):
-        items.parse_week("09:00-17:00|09:00-17:00")
+        codec.parse_week("09:00-17:00|09:00-17:00")
 
 
 def test_host_round_trips_with_its_own_schedule_and_without_one() -> None:
@@ -70,34 +70,34 @@ def test_host_round_trips_with_its_own_schedule_and_without_one() -> None:
         UserProfile(2, "Two", "two@x.test", "Asia/Tokyo", 10), False, 3, 150, None, 0, SCHEDULE
     )
     without = Host(UserProfile(3, "", "three@x.test", "UTC", None), True, 1, 0, None, 1)
-    meta, *hosts = items.event_type_items(event_type(with_schedule, without))
+    meta, *hosts = codec.event_type_items(event_type(with_schedule, without))
 
-    decoded = [items.host_from_wire(wire_of(h)) for h in hosts]
+    decoded = [codec.host_from_wire(wire_of(h)) for h in hosts]
 
     assert decoded == [with_schedule, without]
     assert "hoursWeekly" not in hosts[1]
-    assert items.event_type_from_wire(map(wire_of, [meta, *hosts])) == event_type(with_schedule, without)
+    assert codec.event_type_from_wire(map(wire_of, [meta, *hosts])) == event_type(with_schedule, without)
 
 
 def test_event_type_stats_decode_on_first_use() -> None:
     host = Host(UserProfile(2, "Two", "two@x.test", "UTC", None), False, 2, 100, None, 0)
     booked = HostStats(at("2026-11-20T08:00:00Z"), 3)
     partition = [
-        *items.event_type_items(event_type(host)),
-        items.host_stats_item(100, 2, booked),
-        items.host_stats_item(100, 4, HostStats(None, 1)),
+        *codec.event_type_items(event_type(host)),
+        codec.host_stats_item(100, 2, booked),
+        codec.host_stats_item(100, 4, HostStats(None, 1)),
     ]
 
-    decoded = items.event_type_from_wire(map(wire_of, partition))
+    decoded = codec.event_type_from_wire(map(wire_of, partition))
 
     assert decoded is not None
-    assert isinstance(decoded.host_stats, items.LazyMapping) and sorted(decoded.host_stats) == [2, 4]
+    assert isinstance(decoded.host_stats, codec.LazyMapping) and sorted(decoded.host_stats) == [2, 4]
     assert decoded.host_stats[2] == booked
     assert decoded.host_stats[4] == HostStats(None, 1)
 
 
 def test_partition_without_meta_is_no_event_type() -> None:
-    assert items.event_type_from_wire([wire_of(items.host_stats_item(100, 2, HostStats(None, 1)))]) is None
+    assert codec.event_type_from_wire([wire_of(codec.host_stats_item(100, 2, HostStats(None, 1)))]) is None
 
 
 def test_calendar_day_round_trips_its_busy_entries_and_out_of_office() -> None:
@@ -111,20 +111,20 @@ def test_calendar_day_round_trips_its_busy_entries_and_out_of_office() -> None:
         },
         out_of_office=(Interval(at("2050-01-07T12:00:00Z"), at("2050-01-09T00:00:00Z")),),
     )
-    item = items.calendar_day_item(day)
+    item = codec.calendar_day_item(day)
 
     assert item["busy"]["b-1"] == "2050-01-07T09:00:00.000Z/2050-01-07T09:30:00.000Z/ACCEPTED"
-    assert items.calendar_day_from_wire(2, date(2050, 1, 7), wire_of(item)) == day
+    assert codec.calendar_day_from_wire(2, date(2050, 1, 7), wire_of(item)) == day
 
 
 def test_missing_calendar_day_is_an_empty_day_at_version_zero() -> None:
-    assert items.calendar_day_from_wire(2, date(2050, 1, 7), None) == CalendarDay(
+    assert codec.calendar_day_from_wire(2, date(2050, 1, 7), None) == CalendarDay(
         2, date(2050, 1, 7), 0, {}, ()
     )
 
 
 def test_stats_item_lives_in_the_event_type_partition() -> None:
-    item = items.host_stats_item(100, 2, HostStats(None, 1))
+    item = codec.host_stats_item(100, 2, HostStats(None, 1))
 
     assert (item["PK"], item["SK"]) == (keys.event_type_partition(100), "STATS#2")
     assert "lastBookedAt" not in wire_of(item)  # never booked: no attribute, not a NULL
@@ -132,10 +132,10 @@ def test_stats_item_lives_in_the_event_type_partition() -> None:
 
 def test_a_malformed_stats_item_is_an_error_not_a_host_never_booked() -> None:
     host = Host(UserProfile(2, "Two", "two@x.test", "UTC", None), False, 2, 100, None, 0)
-    broken = wire_of(items.host_stats_item(100, 2, HostStats(None, 1)))
+    broken = wire_of(codec.host_stats_item(100, 2, HostStats(None, 1)))
     del broken["version"]
 
-    decoded = items.event_type_from_wire([*map(wire_of, items.event_type_items(event_type(host))), broken])
+    decoded = codec.event_type_from_wire([*map(wire_of, codec.event_type_items(event_type(host))), broken])
 
     assert decoded is not None
     with pytest.raises(ValueError, match="version"):
@@ -144,4 +144,4 @@ def test_a_malformed_stats_item_is_an_error_not_a_host_never_booked() -> None:
 
 def test_a_range_cannot_start_at_24_00() -> None:
     with pytest.raises(ValueError, match="24:00"):
-        items.time_range("24:00", "24:00")
+        codec.time_range("24:00", "24:00")

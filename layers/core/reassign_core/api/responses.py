@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from reassign_core import errors
+from reassign_core.domain import errors
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from reassign_core.service import ReassignResult
-from reassign_core.timeutil import iso, utc_now
+from reassign_core.domain.timeutil import iso, utc_now
+from reassign_core.services.reassign import ReassignResult
 
 
 @dataclass(frozen=True, slots=True)

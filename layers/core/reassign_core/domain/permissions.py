@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reassign_core.models import Booking, Caller, EventType
+from reassign_core.domain.models import Booking, Caller, EventType
 
 TEAM_MANAGER_ROLES = frozenset({"ADMIN", "OWNER"})
 

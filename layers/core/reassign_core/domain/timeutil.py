@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 
 def iso(moment: datetime) -> str:
@@ -20,3 +20,13 @@ def parse_iso(text: str) -> datetime:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def utc_days(start: datetime, end: datetime) -> list[date]:
+    """UTC days the half-open interval [start, end) touches."""
+    last = (end - timedelta(microseconds=1)).date() if end > start else start.date()
+    days, day = [], start.date()
+    while day <= last:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
