@@ -1,4 +1,4 @@
-"""Benchmark datasets (SPEC §3 format), generated in memory and deterministic for a given `now`.
+"""Benchmark datasets (docs/dataset.md format), generated in memory and deterministic for a given `now`.
 
 One team, one round-robin event type with weights on, `hosts` round-robin hosts spread over
 several time zones with weekday hours (some split days, some date overrides), out-of-office

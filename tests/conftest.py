@@ -116,7 +116,7 @@ def authorizer_app(dynamo: EmbeddedDynamoDB) -> ModuleType:
 
 @pytest.fixture
 def invoke(reassign_app: ModuleType, store: Store) -> Any:
-    """Direct invocation of the reassign function (SPEC §7)."""
+    """Direct invocation of the reassign function (docs/api.md)."""
 
     def call(event: Any) -> dict[str, Any]:
         return reassign_app.lambda_handler(event, LambdaContext())

@@ -1,4 +1,4 @@
-"""Small builders for datasets (SPEC §3 format) and Lambda plumbing used across the tests."""
+"""Small builders for datasets (docs/dataset.md format) and Lambda plumbing used across the tests."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""A reference model of SPEC §5: whom an auto reassignment should pick, computed the slow, obvious way.
+"""A reference model of the choice (docs/selection.md): whom an auto reassignment should pick, the slow way.
 
-It reads the raw dataset dict (SPEC §3 format), looks at *every* booking each time (no calendars,
+It reads the raw dataset dict (docs/dataset.md), looks at *every* booking each time (no calendars,
 no counters, no stats) and has its own availability code: it walks the booking minute by minute
 and asks, for each minute, "is this instant inside some range of the schedule?". It deliberately
 imports nothing from `reassign_core`, so a bug there cannot hide here.
 
-Reading of the rules where SPEC §5 leaves room (the service follows the same readings):
+Reading of the rules where they leave room (the service follows the same readings):
 - A range's bounds are wall-clock times of a date in the schedule's zone and become instants by the
   usual calendar rule (RFC 5545, JavaScript Temporal "compatible", Python's `fold=0`): a wall time
   skipped by a spring-forward gap is shifted forward by the gap (02:30 → 03:30 on that day), a
@@ -186,7 +186,7 @@ def last_booked(dataset: Dataset, event_type: dict[str, Any], user_id: int) -> d
 
 
 def selection_stages(dataset: Dataset, booking_uid: str, now: datetime) -> dict[str, list[int]]:
-    """The host pool after each step of SPEC §5 (user ids, in host order); the winner is the last."""
+    """The host pool after each step of the choice (user ids, in host order); the winner is the last."""
     booking = next(b for b in dataset["bookings"] if b["uid"] == booking_uid)
     event_type = next(e for e in dataset["eventTypes"] if e["id"] == booking["eventTypeId"])
     attendee_emails = [a["email"] for a in booking.get("attendees", [])]
@@ -226,7 +226,7 @@ def expected_winner(dataset: Dataset, booking_uid: str, now: datetime) -> int | 
     return winner[0] if winner else None
 
 
-# --- the write (SPEC §5.5) ---------------------------------------------------------------------
+# --- the write -------------------------------------------------------------------------------
 
 
 def _attendee_name(booking: dict[str, Any]) -> str:

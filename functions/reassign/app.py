@@ -57,7 +57,7 @@ class ReassignBody(BaseModel):
 
 
 class DirectInvocation(BaseModel):
-    """SPEC §7: the event of a direct Lambda invocation."""
+    """The event of a direct Lambda invocation (docs/api.md, Direct invocation)."""
 
     model_config = ConfigDict(extra="ignore")
     booking_uid: str = Field(alias="bookingUid", min_length=1, max_length=255)
@@ -211,7 +211,7 @@ def _direct(event: Any, context: LambdaContext) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if not (isinstance(event, dict) and "httpMethod" in event and "requestContext" in event):
         return _direct(event, context)
-    # The version is checked before the input's shape (SPEC §2's order of checks).
+    # The version is checked before the input's shape (docs/api.md, order of checks).
     if _header(event, "cal-api-version") != API_VERSION:
         path = (event.get("requestContext") or {}).get("path") or event.get("path") or ""
         return {

@@ -1,4 +1,4 @@
-"""SPEC §6: a request with an Idempotency-Key runs at most once per (key, caller)."""
+"""A request with an Idempotency-Key runs at most once per (key, caller) (docs/api.md, Idempotency)."""
 
 from __future__ import annotations
 

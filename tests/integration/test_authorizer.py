@@ -1,4 +1,4 @@
-"""The REQUEST authorizer: API keys and managed-user tokens, looked up by hash (SPEC §1, §2, §4)."""
+"""The REQUEST authorizer: API keys and managed-user tokens, looked up by hash (docs/api.md, Credentials)."""
 
 from __future__ import annotations
 

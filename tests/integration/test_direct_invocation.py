@@ -1,4 +1,4 @@
-"""SPEC §7: the function invoked directly answers the HTTP envelope plus `statusCode`, never raises."""
+"""Direct invocation: the function answers the HTTP envelope plus `statusCode`, never raises (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reassign function behind API Gateway: every row of SPEC §2's table, through REST events."""
+"""The reassign function behind API Gateway: every row of docs/api.md's status table, through REST events."""
 
 from __future__ import annotations
 

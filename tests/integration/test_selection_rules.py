@@ -1,4 +1,4 @@
-"""SPEC §5 through the real service: dataset → loader → embedded DynamoDB → direct invocation.
+"""The choice of host (docs/selection.md) through the real service: dataset → loader → store → invocation.
 
 The unit tests pin each rule on the pure functions; these show the rules survive the loader's
 derived items (calendars, stats, counters) and the repository's reads and writes.

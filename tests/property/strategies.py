@@ -1,4 +1,4 @@
-"""Hypothesis strategies: random but valid datasets (SPEC §3) built to exercise SPEC §5.
+"""Hypothesis strategies: random but valid datasets (docs/dataset.md) built to exercise the choice of host.
 
 One round-robin event type (100, team 5, owned by user 1) and a collective one (200) that only
 brings conflicts. Everything clusters around an *anchor* UTC day, often a day when some zone

@@ -3,7 +3,7 @@
 Each example loads a generated dataset, then reassigns a few bookings in a row (mostly auto, now
 and then manual) with the service's clock pinned to the scenario's `now`. After every step:
 - auto: the service picks exactly the reference model's host, or both say nobody (400);
-- the booking is written as SPEC §5.5 says (organizer/title, or the round-robin attendee seat);
+- the booking is written as docs/selection.md says (organizer/title, or the round-robin attendee seat);
 - the store's derived items (calendars, stats, timelines, counters) equal a fresh load of the
   bookings as they are now: the in-place bookkeeping never drifts.
 """

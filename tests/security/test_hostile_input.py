@@ -1,4 +1,4 @@
-"""Garbage in through API Gateway events: always a SPEC envelope with a 4xx, and the store untouched."""
+"""Garbage in through API Gateway events: always the error envelope with a 4xx, and the store untouched."""
 
 from __future__ import annotations
 

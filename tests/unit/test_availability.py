@@ -1,4 +1,4 @@
-"""SPEC §5.3 availability rules, on the pure functions (no store).
+"""Availability rules (docs/selection.md), on the pure functions (no store).
 
 Schedules are written in the dataset's language (zones, `HH:MM`, `24:00`, overrides) and built as
 the service reads them: converted by the loader, stored as an item, read back from the wire.
@@ -301,7 +301,7 @@ def test_booking_never_conflicts_with_itself() -> None:
 
 
 def test_buffers_do_not_widen_out_of_office() -> None:
-    # SPEC: buffers widen the conflict check only; out-of-office is compared with the booking itself.
+    # Buffers widen the conflict check only; out-of-office is compared with the booking itself.
     away = day_with(ooo=(("2050-01-07T14:00:00Z", "2050-01-07T18:00:00Z"),))
     assert free([away], "2050-01-07T13:00:00Z", "2050-01-07T14:00:00Z", after=60) is True
 

@@ -1,4 +1,4 @@
-"""SPEC §4: who may reassign a booking, on the pure permission rule."""
+"""Who may reassign a booking (docs/selection.md), on the pure permission rule."""
 
 from __future__ import annotations
 

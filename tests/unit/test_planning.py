@@ -1,4 +1,4 @@
-"""SPEC §5.5 (the write) and the order of checks, on the pure planning functions."""
+"""What a reassignment writes (docs/selection.md) and the order of checks, on the pure planning functions."""
 
 from __future__ import annotations
 
@@ -206,7 +206,7 @@ def test_title_names_responses_name_else_first_attendee_else_nameless(
 
 
 def test_winner_without_a_name_is_called_nameless_in_the_title() -> None:
-    # As Cal.com does for the organizer (`organizer.name || "Nameless"`); SPEC names only the attendee case.
+    # As Cal.com does for the organizer (`organizer.name || "Nameless"`), as docs/selection.md says.
     nameless = replace(HOSTS[2], user=replace(HOSTS[2].user, name=""))
     after = planning.reassigned_booking(event_type(), booking(), planning.Holder(3, None, True), nameless)
     assert after.title == "Discovery call between Nameless and Bobby"

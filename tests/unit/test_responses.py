@@ -1,4 +1,4 @@
-"""The one mapping from outcomes to SPEC §2 bodies and statuses."""
+"""The one mapping from outcomes to the documented bodies and statuses (docs/api.md)."""
 
 from __future__ import annotations
 

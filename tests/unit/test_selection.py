@@ -1,4 +1,4 @@
-"""SPEC §5.2 (candidates) and §5.4 (the lucky host), on the pure functions."""
+"""Candidates and the lucky host (docs/selection.md), on the pure functions."""
 
 from __future__ import annotations
 

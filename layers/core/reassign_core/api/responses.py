@@ -1,4 +1,4 @@
-"""The one place that turns outcomes into SPEC §2's bodies and HTTP status codes."""
+"""The one place that turns outcomes into the documented bodies and HTTP statuses (docs/api.md, Errors)."""
 
 from __future__ import annotations
 

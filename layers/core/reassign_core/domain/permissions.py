@@ -1,4 +1,4 @@
-"""Who may reassign a booking (SPEC §4). Pure: the caller's roles were read with the booking."""
+"""Who may reassign a booking (docs/selection.md). Pure: the caller's roles were read with the booking."""
 
 from __future__ import annotations
 

@@ -89,7 +89,7 @@ class Plan:
     timeline_additions: tuple[int, ...]
 
 
-# --- checks, in SPEC §2's order ------------------------------------------------------------------
+# --- checks, in the documented order (docs/api.md, order of checks) -------------------------------
 
 
 def check_reassignable(caller: Caller | None, booking: Booking, event_type: EventType | None) -> EventType:
@@ -238,7 +238,7 @@ def reassigned_booking(
     seat = Attendee(winner.user.name, winner.user.email, winner.user.time_zone)
     already_attending = booking.has_attendee(winner.user.email)
     if holder is None:
-        # A fixed host organizes and no round-robin host attends: the organizer stays (SPEC §5.5)
+        # A fixed host organizes and no round-robin host attends: the organizer stays (docs/selection.md)
         # and the winner joins. Making the winner organizer would drop the fixed host.
         return booking if already_attending else replace(booking, attendees=(*booking.attendees, seat))
     if holder.attendee_index is None:

@@ -1,4 +1,4 @@
-"""Who may be chosen, and who is chosen: SPEC §5.2 and §5.4 as pure functions."""
+"""Who may be chosen and who is chosen (docs/selection.md, steps 1, 3 and 4), as pure functions."""
 
 from __future__ import annotations
 

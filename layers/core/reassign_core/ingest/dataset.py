@@ -1,4 +1,4 @@
-"""The dataset file (SPEC §3): its schema, and a validation that lists every problem at once."""
+"""The dataset file (docs/dataset.md): its schema, and a validation that lists every problem at once."""
 
 from __future__ import annotations
 

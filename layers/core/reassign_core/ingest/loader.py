@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from local import cfn
 
-    parser = argparse.ArgumentParser(description="Load a dataset file (SPEC §3) into the service's tables.")
+    parser = argparse.ArgumentParser(description="Load a dataset file (docs/dataset.md) into the tables.")
     parser.add_argument("file", type=Path)
     parser.add_argument(
         "--endpoint-url", help="a local DynamoDB; missing tables are created from template.yaml"

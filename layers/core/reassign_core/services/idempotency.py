@@ -1,4 +1,4 @@
-"""At most once per (Idempotency-Key, caller), on Powertools' idempotency utility (SPEC §6)."""
+"""At most once per (Idempotency-Key, caller), on Powertools' idempotency utility (docs/api.md)."""
 
 from __future__ import annotations
 
