@@ -261,7 +261,9 @@ def measure_size(
         body = function.reassign(uid, actor_id)
         cpu1, wall1 = time.process_time(), time.perf_counter()
         made = recorder.stop()
-        considered = [c for c in made if function.runtime.settings().idempotency_table not in c.tables()]
+        considered = [
+            c for c in made if function.runtime.reassign_settings().idempotency_table not in c.tables()
+        ]
         inside_calls = sum(c.cpu for c in made)
         samples.append(
             {
@@ -361,7 +363,7 @@ def replay(
     from reassign_core.store.repository import ReassignRepository
 
     runtime = function.runtime
-    settings = runtime.settings()
+    settings = runtime.reassign_settings()
     repository = ReassignRepository(
         bench_calls.ReplayClient(calls),
         settings.data_table,
@@ -717,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
     with store_process() as url:
         log(f"DynamoDB (moto, own process) at {url}")
         function = Function({**function_env, "DYNAMODB_ENDPOINT_URL": url})
-        client = function.runtime.dynamodb_client()
+        client = function.runtime.dynamodb_client(function.runtime.reassign_settings().endpoint_url)
         patient(client)
         recorder.attach(client)
         for hosts in sizes:
