@@ -51,7 +51,7 @@ for entry in (str(ROOT), str(ROOT / "layers" / "core")):
 from bench import calls as bench_calls  # noqa: E402
 from bench import coldstart  # noqa: E402
 from bench.datasets import generate  # noqa: E402
-from local.invoke import LambdaContext  # noqa: E402
+from local.lambda_runtime import LambdaContext  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from local.cfn import load_template
 from local.dynamo import use_dummy_credentials
-from local.invoke import apply_env
+from local.lambda_runtime import apply_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "openapi.json"
