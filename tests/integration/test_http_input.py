@@ -183,3 +183,13 @@ def test_headers_are_case_insensitive(call: Any, store: Any) -> None:
     status, _, _ = call("/bookings/b-1/reassign", headers={"CAL-API-VERSION": API_VERSION}, api_version=None)
 
     assert status == 200
+
+
+def test_a_request_without_any_header_is_the_version_error(reassign_app: Any, store: Any) -> None:
+    store.load(base_dataset())
+    event = {**http_event("/bookings/b-1/reassign/3"), "headers": None, "multiValueHeaders": None}
+
+    answer = reassign_app.lambda_handler(event, LambdaContext())
+
+    assert answer["statusCode"] == 400
+    assert_error(json.loads(answer["body"]), "BadRequestException", VERSION_MESSAGE)
