@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from local.cfn import load_template
 from local.dynamo import use_dummy_credentials
+from local.lambda_runtime import apply_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "openapi.json"
@@ -47,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if docs/openapi.json is stale")
     args = parser.parse_args(argv)
-    # Importing the handler creates its DynamoDB client, which needs a region and credentials.
-    # The document itself never calls AWS.
+    # Importing the handler reads its settings and creates its DynamoDB client, which needs a
+    # region and credentials. The document itself never calls AWS.
+    apply_env(load_template(ROOT / "template.yaml"), None, ["ReassignFunction"])
     use_dummy_credentials()
     document = generate()
     if args.check:

@@ -6,7 +6,7 @@ import copy
 from functools import partial
 from typing import Any
 
-from local import invoke
+from local import lambda_runtime
 
 OWNER_KEY = "cal_test_owner_key_0001"
 OUTSIDER_KEY = "cal_test_outsider_key_0001"
@@ -20,7 +20,7 @@ ALWAYS = [{"days": [0, 1, 2, 3, 4, 5, 6], "startTime": "00:00", "endTime": "24:0
 
 # The local tools' Lambda context, as the reassign function sees it in every test.
 LambdaContext = partial(
-    invoke.LambdaContext,
+    lambda_runtime.LambdaContext,
     function_name="ReassignFunction",
     memory_limit_in_mb=512,
     invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:ReassignFunction",

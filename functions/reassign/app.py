@@ -8,41 +8,30 @@ import gc
 # environment: collecting while it is built only walks the growing heap again and again.
 gc.disable()
 
-import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from reassign_core import runtime
-from reassign_core.api.responses import (
-    DOCUMENTED_RESPONSES,
-    INTERNAL_ERROR,
-    ErrorOutcome,
-    SuccessEnvelope,
-    error_body,
-    outcome_of,
-    reassign_path,
-    success_body,
-)
-from reassign_core.domain.errors import InvalidRequest, NotAuthenticated, ReassignError, UnsupportedApiVersion
+from reassign_core.api.api_version import ApiVersion
+from reassign_core.api.direct_invocation import DirectEvent, answer_direct_invocation, is_api_gateway_request
+from reassign_core.api.envelopes import DOCUMENTED_RESPONSES, SuccessEnvelope, success_body
+from reassign_core.api.rest_resolver import rest_resolver
+from reassign_core.domain.errors import InvalidRequest, NotAuthenticated
 from reassign_core.services.reassign import ReassignRequest
 
-API_VERSION = "2024-08-13"
 MAX_INT32 = 2**31 - 1
 
 logger = Logger()
 tracer = Tracer(patch_modules=["botocore"])  # DynamoDB calls as subsegments; nothing else to patch
 metrics = Metrics()
-app = APIGatewayRestResolver(enable_validation=True)
+app = rest_resolver(logger, versioned=True)
 
 BookingUid = Annotated[str, Path(min_length=1, max_length=255, description="The booking's uid")]
-ApiVersion = Annotated[str, Header(alias="cal-api-version", description="Must be 2024-08-13")]
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="idempotency-key", min_length=1, max_length=255, description="Replay-safe retries"),
@@ -56,15 +45,28 @@ class ReassignBody(BaseModel):
     reason: str | None = Field(default=None, max_length=500, description="Why the booking was reassigned")
 
 
-class DirectInvocation(BaseModel):
-    """The event of a direct Lambda invocation (docs/api.md, Direct invocation)."""
+class ReassignEvent(DirectEvent):
+    """The event of a direct invocation: the same request as the HTTP routes, the actor named."""
 
-    model_config = ConfigDict(extra="ignore")
     booking_uid: str = Field(alias="bookingUid", min_length=1, max_length=255)
     actor_user_id: int = Field(alias="actorUserId", gt=0, le=MAX_INT32)
     user_id: int | None = Field(default=None, alias="userId", gt=0, le=MAX_INT32)
     reason: str | None = Field(default=None, max_length=500)
     idempotency_key: str | None = Field(default=None, alias="idempotencyKey", min_length=1, max_length=255)
+
+    def request(self) -> ReassignRequest:
+        # A reason is recorded for manual reassignments only, as on the HTTP routes.
+        reason = self.reason if self.user_id is not None else None
+        return ReassignRequest(self.booking_uid, self.actor_user_id, self.user_id, reason)
+
+    def public_path(self) -> str:
+        suffix = f"/{self.user_id}" if self.user_id is not None else ""
+        return f"/v2/bookings/{self.booking_uid}/reassign{suffix}"
+
+    @classmethod
+    def public_path_of_malformed(cls, event: Any) -> str:
+        uid = str(event.get("bookingUid", "")) if isinstance(event, dict) else ""
+        return f"/v2/bookings/{uid}/reassign"
 
 
 # --- HTTP --------------------------------------------------------------------------------------
@@ -114,6 +116,9 @@ def _reassign(request: ReassignRequest, idempotency_key: str | None) -> SuccessE
     return SuccessEnvelope.model_validate(_execute(request, idempotency_key, app.lambda_context))
 
 
+# --- both entries ------------------------------------------------------------------------------
+
+
 def _execute(request: ReassignRequest, idempotency_key: str | None, context: LambdaContext) -> dict[str, Any]:
     def execute(r: ReassignRequest) -> dict[str, Any]:
         return success_body(runtime.reassign_service().reassign(r))
@@ -129,103 +134,23 @@ def _execute(request: ReassignRequest, idempotency_key: str | None, context: Lam
     return body
 
 
-def _http_error(outcome: ErrorOutcome, details: dict[str, Any] | None = None) -> Response:
-    headers = {"Retry-After": str(outcome.retry_after_seconds)} if outcome.retry_after_seconds else None
-    return Response(
-        status_code=outcome.status,
-        content_type="application/json",
-        body=error_body(outcome, app.current_event.request_context.path, details),
-        headers=headers,
-    )
-
-
-@app.exception_handler(ReassignError)
-def handle_domain_error(error: ReassignError) -> Response:
-    return _http_error(outcome_of(error))
-
-
-@app.exception_handler(RequestValidationError)
-def handle_invalid_request(error: RequestValidationError) -> Response:
-    problems = [_describe(problem) for problem in error.errors()]
-    outcome = ErrorOutcome(400, "BadRequestException", "; ".join(problems) or "Invalid request")
-    return _http_error(outcome, {"errors": problems})
-
-
-@app.not_found
-def handle_unknown_route(error: Exception) -> Response:
-    event = app.current_event
-    message = f"Cannot {event.http_method} {event.request_context.path}"
-    return _http_error(ErrorOutcome(404, "NotFoundException", message))
-
-
-@app.exception_handler(Exception)
-def handle_unexpected(error: Exception) -> Response:
-    logger.exception("Unexpected error")
-    return _http_error(INTERNAL_ERROR)
-
-
-def _describe(problem: dict[str, Any]) -> str:
-    location = ".".join(
-        str(part) for part in problem.get("loc", ()) if part not in ("body", "path", "header")
-    )
-    return f"{location or 'body'}: {problem.get('msg', 'is invalid')}"
-
-
-def _header(event: dict[str, Any], name: str) -> str | None:
-    headers = event.get("headers") or {}
-    return next((value for key, value in headers.items() if key.lower() == name), None)
-
-
-# --- direct invocation -------------------------------------------------------------------------
-
-
-def _direct(event: Any, context: LambdaContext) -> dict[str, Any]:
-    try:
-        invocation = DirectInvocation.model_validate(event)
-    except ValidationError as error:
-        problems = [_describe(dict(p)) for p in error.errors(include_url=False)]
-        outcome = ErrorOutcome(400, "BadRequestException", "; ".join(problems))
-        path = reassign_path(str(event.get("bookingUid", "")) if isinstance(event, dict) else "", None)
-        return {"statusCode": 400, **error_body(outcome, path, {"errors": problems})}
-    # A reason is recorded for manual reassignments only, as on the HTTP routes.
-    reason = invocation.reason if invocation.user_id is not None else None
-    request = ReassignRequest(invocation.booking_uid, invocation.actor_user_id, invocation.user_id, reason)
-    try:
-        return {"statusCode": 200, **_execute(request, invocation.idempotency_key, context)}
-    except Exception as error:  # a direct caller always gets an envelope, never a raise
-        outcome = outcome_of(error)
-        if outcome is INTERNAL_ERROR:
-            logger.exception("Unexpected error")
-        return {
-            "statusCode": outcome.status,
-            **error_body(outcome, reassign_path(request.booking_uid, request.target_id)),
-        }
-
-
-# --- entry point -------------------------------------------------------------------------------
-
-
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    if not (isinstance(event, dict) and "httpMethod" in event and "requestContext" in event):
-        return _direct(event, context)
-    # The version is checked before the input's shape (docs/api.md, order of checks).
-    if _header(event, "cal-api-version") != API_VERSION:
-        path = (event.get("requestContext") or {}).get("path") or event.get("path") or ""
-        return {
-            "statusCode": 400,
-            "headers": {"Content-Type": "application/json"},
-            "body": json.dumps(error_body(outcome_of(UnsupportedApiVersion()), path)),
-            "isBase64Encoded": False,
-        }
-    return app.resolve(event, context)
+    if is_api_gateway_request(event):
+        return app.resolve(event, context)
+
+    def run(invocation: ReassignEvent) -> dict[str, Any]:
+        return _execute(invocation.request(), invocation.idempotency_key, context)
+
+    return answer_direct_invocation(event, ReassignEvent, run, logger)
 
 
 # --- init phase --------------------------------------------------------------------------------
 
-# The DynamoDB client and the service are made now, in the init phase, not in the first request.
+# The settings are read and checked, and the DynamoDB client and the service made, now in the
+# init phase: a missing setting fails the start, and the first request pays for neither.
 runtime.reassign_service()
 # No later collection walks the ~100k objects init made. The few hundred already garbage by now
 # (~200 kB of import temporaries, as Lambda lays the code out) stay: cheaper than collecting them.

@@ -91,7 +91,7 @@ def patient_service(endpoint_url: str) -> tuple[ReassignService, ThreadPoolExecu
             retries={"mode": "standard", "total_max_attempts": 1}, read_timeout=120, max_pool_connections=64
         ),
     )
-    settings = runtime.settings()
+    settings = runtime.reassign_settings()
     executor = ThreadPoolExecutor(max_workers=runtime.READ_PARALLELISM)
     repository = ReassignRepository(client, settings.data_table, settings.outbox_table, executor)
     return ReassignService(repository, max_attempts=settings.max_write_attempts), executor

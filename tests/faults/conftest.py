@@ -13,6 +13,6 @@ from tests.faults.injection import Faults
 
 @pytest.fixture
 def faults(dynamo: Any) -> Iterator[Faults]:
-    injector = Faults(runtime.dynamodb_client())
+    injector = Faults(runtime.dynamodb_client(runtime.reassign_settings().endpoint_url))
     yield injector
     injector.close()

@@ -21,7 +21,7 @@ MAX_BACKOFF_SECONDS = 20  # botocore's cap on one standard-mode backoff
 def test_the_store_client_retries_in_standard_mode_and_gives_up_before_the_function_times_out(
     dynamo: Any, template: Any
 ) -> None:
-    config = runtime.dynamodb_client().meta.config
+    config = runtime.dynamodb_client(runtime.reassign_settings().endpoint_url).meta.config
     attempts = config.retries["total_max_attempts"]
     # Worst case of one call: every attempt connects and reads until its timeout, plus every backoff.
     worst_backoffs = sum(min(2**retry, MAX_BACKOFF_SECONDS) for retry in range(attempts - 1))
@@ -57,7 +57,7 @@ def throttled_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespa
         return _throttled() if state.attempts <= state.times else None
 
     monkeypatch.setattr("botocore.endpoint.time", SimpleNamespace(sleep=state.sleeps.append, time=time.time))
-    client = runtime.dynamodb_client()
+    client = runtime.dynamodb_client(runtime.reassign_settings().endpoint_url)
     client.meta.events.register("before-send.dynamodb.Query", on_send, unique_id="throttled-queries")
     yield state
     client.meta.events.unregister("before-send.dynamodb.Query", unique_id="throttled-queries")
@@ -87,5 +87,10 @@ def test_persistent_throttling_stops_after_the_configured_attempts_with_a_503(
     assert answer["statusCode"] == 503
     assert answer["multiValueHeaders"]["Retry-After"] == ["1"]
     # The first Query gave up after exactly the configured attempts; nothing else was written.
-    assert throttled_queries.attempts == runtime.dynamodb_client().meta.config.retries["total_max_attempts"]
+    assert (
+        throttled_queries.attempts
+        == runtime.dynamodb_client(runtime.reassign_settings().endpoint_url).meta.config.retries[
+            "total_max_attempts"
+        ]
+    )
     assert store.snapshot() == before

@@ -103,7 +103,7 @@ def test_transactions_that_always_conflict_are_retried_from_a_fresh_read_then_40
     answer = _http(reassign_app, ROUTES["auto"])
 
     _assert_retry_later(answer, 409, "ConflictException", ROUTES["auto"])
-    attempts = runtime.settings().max_write_attempts
+    attempts = runtime.reassign_settings().max_write_attempts
     assert faults.calls["TransactWriteItems"] == attempts
     # Every attempt read the booking's world again, from scratch.
     for read in ("Query", "BatchGetItem"):

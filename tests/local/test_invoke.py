@@ -1,4 +1,4 @@
-"""local.invoke: the function runtime (pools, context, env) and the `sam local invoke` analogue."""
+"""local.lambda_runtime (pools, context, env) and local.invoke, the `sam local invoke` analogue."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from local.cfn import Function, Template
 from local.dynamo import EmbeddedDynamoDB
-from local.invoke import FunctionError, FunctionPool, apply_env, load_handler
+from local.lambda_runtime import FunctionError, FunctionPool, apply_env, load_handler
 
 from .conftest import FIXTURE_TEMPLATE, REAL_TEMPLATE
 

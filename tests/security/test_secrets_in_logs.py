@@ -86,7 +86,7 @@ def test_no_secret_appears_in_any_log_or_response_of_a_full_run(
     http("/bookings/b-1/reassign/abc", owner, 1)  # 400
     http("/bookings/b-1/reassign", owner, 1, headers={"cal-api-version": "bad"})  # 400
     http("/bookings/b-1/reassign", owner, None)  # 401
-    faults = Faults(runtime.dynamodb_client())
+    faults = Faults(runtime.dynamodb_client(runtime.reassign_settings().endpoint_url))
     faults.fail("TransactWriteItems", UNAVAILABLE["throttling"])
     http("/bookings/b-1/reassign", owner, 1)  # 503
     faults.close()

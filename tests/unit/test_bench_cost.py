@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.run import PRICES_USD, cost_per_million
+from bench.report import PRICES_USD, cost_per_million
 
 
 def test_cost_bills_the_measured_wall_time_at_the_configured_memory_and_the_measured_units() -> None:

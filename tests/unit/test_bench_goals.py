@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.run import goals
+from bench.report import goals
 
 SIZES = {
     hosts: {"round_trips": {"median": 4}, "service_cpu_ms": {"median": cpu}}

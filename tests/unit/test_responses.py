@@ -1,4 +1,4 @@
-"""The one mapping from outcomes to the documented bodies and statuses (docs/api.md)."""
+"""The one mapping from errors to HTTP statuses and codes, and the envelopes built from it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reassign_core.api.responses import INTERNAL_ERROR, display_email, error_body, outcome_of
+from reassign_core.api.envelopes import display_email, error_body
+from reassign_core.api.outcomes import INTERNAL_ERROR, outcome_of
 from reassign_core.domain import errors
 
 

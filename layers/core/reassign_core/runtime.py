@@ -1,15 +1,13 @@
-"""Wiring from the environment: settings parsed once, clients and the service created once."""
+"""Wiring from the environment: each function's settings read once, clients and services made once."""
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from reassign_core.services.reassign import ReassignService
+from reassign_core.settings import AuthorizerSettings, ReassignSettings, read_settings
 from reassign_core.store.repository import CredentialStore, ReassignRepository
 
 # BatchGetItem takes 100 keys. A 1000-host reassignment reads up to ~3000 (schedules and calendar
@@ -17,22 +15,19 @@ from reassign_core.store.repository import CredentialStore, ReassignRepository
 READ_PARALLELISM = 64
 
 
-class Settings(BaseModel):
-    data_table: str = Field(default="DataTable", alias="DATA_TABLE")
-    outbox_table: str = Field(default="OutboxTable", alias="OUTBOX_TABLE")
-    idempotency_table: str = Field(default="IdempotencyTable", alias="IDEMPOTENCY_TABLE")
-    credentials_table: str = Field(default="CredentialsTable", alias="CREDENTIALS_TABLE")
-    endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
-    max_write_attempts: int = Field(default=4, ge=1, le=10, alias="MAX_WRITE_ATTEMPTS")
+@cache
+def reassign_settings() -> ReassignSettings:
+    return read_settings(ReassignSettings)
 
 
 @cache
-def settings() -> Settings:
-    return Settings.model_validate(os.environ)
+def authorizer_settings() -> AuthorizerSettings:
+    return read_settings(AuthorizerSettings)
 
 
 @cache
-def dynamodb_client() -> Any:
+def dynamodb_client(endpoint_url: str | None) -> Any:
+    """One client per endpoint: functions sharing a process (local tools, tests) share it."""
     # botocore directly: boto3 adds nothing the repository uses, and ~40 ms to every cold start.
     from botocore.config import Config
     from botocore.session import get_session
@@ -50,25 +45,28 @@ def dynamodb_client() -> Any:
         # client-side validation of thousands of keys costs more CPU than the decision.
         parameter_validation=False,
     )
-    return get_session().create_client("dynamodb", endpoint_url=settings().endpoint_url, config=config)
+    return get_session().create_client("dynamodb", endpoint_url=endpoint_url, config=config)
 
 
 @cache
 def reassign_service() -> ReassignService:
+    settings = reassign_settings()
     executor = ThreadPoolExecutor(max_workers=READ_PARALLELISM, thread_name_prefix="dynamodb")
     repository = ReassignRepository(
-        dynamodb_client(), settings().data_table, settings().outbox_table, executor
+        dynamodb_client(settings.endpoint_url), settings.data_table, settings.outbox_table, executor
     )
-    return ReassignService(repository, max_attempts=settings().max_write_attempts)
+    return ReassignService(repository, max_attempts=settings.max_write_attempts)
 
 
 @cache
 def credential_store() -> CredentialStore:
-    return CredentialStore(dynamodb_client(), settings().credentials_table)
+    settings = authorizer_settings()
+    return CredentialStore(dynamodb_client(settings.endpoint_url), settings.credentials_table)
 
 
 @cache
 def idempotent_runner() -> Any:
     from reassign_core.services.idempotency import IdempotentRunner  # only requests with a key need it
 
-    return IdempotentRunner(settings().idempotency_table, dynamodb_client())
+    settings = reassign_settings()
+    return IdempotentRunner(settings.idempotency_table, dynamodb_client(settings.endpoint_url))

@@ -1,4 +1,4 @@
-"""Domain errors. Each carries the user-facing message; `responses.outcome_of` turns them into HTTP."""
+"""Domain errors. Each carries the user-facing message; `api.outcomes.outcome_of` turns them into HTTP."""
 
 from __future__ import annotations
 

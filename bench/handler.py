@@ -1,0 +1,94 @@
+"""The reassign function under test: its handler loaded from the source as Lambda loads it, called
+with the API Gateway event of an auto reassignment, its logs and metrics sent to /dev/null."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+from types import ModuleType
+from typing import Any
+
+from bench import ROOT
+from local.lambda_runtime import LambdaContext
+
+
+def _lambda_context() -> LambdaContext:
+    return LambdaContext(
+        function_name="ReassignFunction",
+        memory_limit_in_mb=512,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:ReassignFunction",
+        aws_request_id="bench",
+        timeout_seconds=10,
+    )
+
+
+def auto_reassign_event(booking_uid: str, actor_id: int) -> dict[str, Any]:
+    """POST /bookings/{uid}/reassign as API Gateway (REST, v1 proxy) sends it after the authorizer."""
+    path = f"/bookings/{booking_uid}/reassign"
+    headers = {"cal-api-version": "2024-08-13", "Content-Type": "application/json"}
+    return {
+        "resource": "/bookings/{bookingUid}/reassign",
+        "path": path,
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"bookingUid": booking_uid},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/bookings/{bookingUid}/reassign",
+            "httpMethod": "POST",
+            "path": f"/v2{path}",
+            "stage": "v2",
+            "requestId": f"bench-{booking_uid}",
+            "accountId": "123456789012",
+            "apiId": "bench",
+            "identity": {"sourceIp": "127.0.0.1"},
+            "authorizer": {"userId": str(actor_id), "authMethod": "apiKey", "principalId": str(actor_id)},
+        },
+        "body": None,
+        "isBase64Encoded": False,
+    }
+
+
+class Function:
+    """The reassign handler, loaded from its source, its logs and metrics sent to /dev/null."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        os.environ.update(env)
+        self._sink = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the benchmark
+        with contextlib.redirect_stdout(self._sink):
+            spec = importlib.util.spec_from_file_location(
+                "bench_reassign_app", ROOT / "functions/reassign/app.py"
+            )
+            assert spec is not None and spec.loader is not None
+            self.module: ModuleType = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(self.module)
+        from reassign_core import runtime
+
+        self.runtime = runtime
+
+    def reassign(self, booking_uid: str, actor_id: int) -> dict[str, Any]:
+        with contextlib.redirect_stdout(self._sink):
+            response = self.module.lambda_handler(
+                auto_reassign_event(booking_uid, actor_id), _lambda_context()
+            )
+        if response.get("statusCode") != 200:
+            raise RuntimeError(
+                f"reassigning {booking_uid} failed: {response.get('statusCode')} {response.get('body')}"
+            )
+        return json.loads(response["body"])
+
+
+def patient(client: Any, read_timeout: float = 120.0) -> None:
+    """Raise the service client's read timeout (2 s) for the benchmark only: the emulator answers one
+    request at a time, so at 1000 hosts a BatchGetItem can wait seconds in its queue, which real
+    DynamoDB (serving them in parallel) would not make it do. Retries and everything else unchanged."""
+    from urllib3.util import Timeout
+
+    session = client._endpoint.http_session
+    session._timeout = Timeout(connect=session._timeout.connect_timeout, read=read_timeout)
+    session._manager.connection_pool_kw["timeout"] = session._timeout

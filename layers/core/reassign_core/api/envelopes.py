@@ -1,0 +1,96 @@
+"""The success envelope and the error envelope: each defined once, as a model, and every body built
+from it (the OpenAPI document shows the same models)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from reassign_core.api.outcomes import ErrorOutcome
+from reassign_core.domain.timeutil import iso, utc_now
+from reassign_core.services.reassign import ReassignResult
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
+
+class ReassignedHost(BaseModel):
+    id: int
+    name: str
+    email: str
+    displayEmail: str = Field(description="email without a managed-user suffix")
+
+
+class ReassignedBooking(BaseModel):
+    bookingUid: str
+    reassignedTo: ReassignedHost
+
+
+class SuccessEnvelope(BaseModel):
+    status: str = Field(default="success", pattern="^success$")
+    data: ReassignedBooking
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ErrorEnvelope(BaseModel):
+    status: str = Field(default="error", pattern="^error$")
+    timestamp: str
+    path: str
+    error: ErrorDetail
+
+
+# A managed user's email carries `+<25 letters/digits>` before the `@`; people see it without.
+_MANAGED_SUFFIX = re.compile(r"\+[A-Za-z0-9]{25}(?=@)")
+
+
+def display_email(email: str) -> str:
+    return _MANAGED_SUFFIX.sub("", email, count=1)
+
+
+def success_body(result: ReassignResult) -> dict[str, Any]:
+    user = result.reassigned_to
+    host = ReassignedHost(
+        id=user.id, name=user.name, email=user.email, displayEmail=display_email(user.email)
+    )
+    booking = ReassignedBooking(bookingUid=result.booking_uid, reassignedTo=host)
+    return SuccessEnvelope(data=booking).model_dump()
+
+
+def error_body(
+    outcome: ErrorOutcome, path: str, details: dict[str, Any] | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    error = ErrorDetail(code=outcome.code, message=outcome.message, details=details or {})
+    return ErrorEnvelope(timestamp=iso(now or utc_now()), path=path, error=error).model_dump()
+
+
+# --- the envelopes in the OpenAPI document --------------------------------------------------------
+
+
+def _documented(status: int, description: str) -> dict[int, OpenAPIResponse]:
+    return {status: {"description": description, "content": {"application/json": {"model": ErrorEnvelope}}}}
+
+
+# Every status the reassign routes answer (API Gateway's own included).
+DOCUMENTED_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "Reassigned (or already held by the requested host)",
+        "content": {"application/json": {"model": SuccessEnvelope}},
+    },
+    **_documented(400, "Bad api version, malformed input, not round robin, cancelled, no host available"),
+    **_documented(401, "Missing, malformed, unknown, expired or revoked credentials"),
+    **_documented(403, "The caller may not reassign this booking"),
+    **_documented(404, "Unknown booking or user"),
+    **_documented(409, "Concurrent change and retries ran out, or Idempotency-Key in flight"),
+    **_documented(422, "Idempotency-Key reused with a different request"),
+    **_documented(429, "Throttled"),
+    **_documented(500, "Unexpected error"),
+    **_documented(503, "The store is busy; retry after Retry-After seconds"),
+}

@@ -1,0 +1,64 @@
+"""The REST resolver a function routes with: a request is checked in the order the API promises
+(its API version first, then its input's shape, a body read as JSON only), and every error is
+answered with the error envelope (see http_errors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType
+
+from reassign_core.api.api_version import has_supported_version
+from reassign_core.api.http_errors import register_error_handlers
+from reassign_core.domain.errors import UnsupportedApiVersion
+
+JSON = "application/json"
+
+
+class _RequestChecks(OpenAPIRequestValidationMiddleware):
+    """Powertools' validation of a route's declared input, with the API version checked before it
+    and a body taken as JSON only (Powertools would also read form and multipart bodies, and a
+    multipart type without a boundary would escape it as a bare ValueError)."""
+
+    def __init__(self, versioned: bool) -> None:
+        super().__init__()
+        self.versioned = versioned
+
+    def handler(self, app: Any, next_middleware: NextMiddleware) -> Response:
+        if self.versioned and not has_supported_version(app.current_event):
+            raise UnsupportedApiVersion
+        return super().handler(app, next_middleware)
+
+    def _get_body(self, app: Any) -> dict[str, Any]:  # only called for routes that take a body
+        content_type = app.current_event.headers.get("content-type", "").strip()
+        if content_type and not content_type.startswith(JSON):
+            raise RequestUnsupportedContentType(
+                "Unsupported content type",
+                errors=[{"type": "unsupported_content_type", "loc": ("body",), "msg": "not JSON"}],
+            )
+        body: dict[str, Any] = super()._get_body(app)
+        return body
+
+
+def rest_resolver(logger: Logger, *, versioned: bool) -> APIGatewayRestResolver:
+    """A resolver whose routes' input is validated from their declarations.
+
+    versioned: every route requires the `cal-api-version` header (and declares it as
+    `cal_api_version: ApiVersion`, for the OpenAPI document); a wrong or missing one is the
+    only problem reported, whatever else is wrong with the request.
+    """
+    app = APIGatewayRestResolver(enable_validation=True)
+    # Powertools runs this middleware first on every route, before any middleware of ours.
+    if not isinstance(
+        getattr(app, "_request_validation_middleware", None), OpenAPIRequestValidationMiddleware
+    ):
+        raise RuntimeError("this Powertools version validates requests elsewhere: update rest_resolver")
+    app._request_validation_middleware = _RequestChecks(versioned)
+    register_error_handlers(app, logger)
+    return app

@@ -1,0 +1,82 @@
+"""The local API over HTTP, like `sam local start-api` but without Docker (`make run`).
+
+    python -m local.gateway [--port 3000] [--host 127.0.0.1] [--data FILE] [--endpoint-url URL]
+                            [--template template.yaml]
+
+The store is an embedded DynamoDB seeded with --data (default: the demo dataset), or the
+DynamoDB at --endpoint-url (tables ensured; data loaded only when --data is given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from contextlib import ExitStack
+from pathlib import Path
+
+from local.cfn import load_template
+from local.gateway.api import LocalApi
+from local.http_server import http_server
+from local.store_setup import open_store
+
+
+def demo_hint(data: Path | None) -> tuple[str | None, str | None]:
+    """(an API key, a booking uid worth reassigning) from a dataset file, for the start banner."""
+    if data is None or not data.exists():
+        return None, None
+    dataset = json.loads(data.read_text(encoding="utf-8"))
+    keys = dataset.get("apiKeys") or []
+    round_robin = {
+        e.get("id") for e in dataset.get("eventTypes") or [] if e.get("schedulingType") == "ROUND_ROBIN"
+    }
+    bookings = dataset.get("bookings") or []
+    good = [
+        b
+        for b in bookings
+        if b.get("eventTypeId") in round_robin and b.get("status", "ACCEPTED") == "ACCEPTED"
+    ]
+    booking = (good or bookings or [{}])[0]
+    return (keys[0].get("key") if keys else None), booking.get("uid")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.gateway", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument(
+        "--data", help="dataset file to load (default with the embedded store: the demo data)"
+    )
+    parser.add_argument(
+        "--endpoint-url", help="use this DynamoDB (AWS, DynamoDB Local) instead of an embedded one"
+    )
+    parser.add_argument("--template", default="template.yaml")
+    args = parser.parse_args(argv)
+
+    template = load_template(args.template)
+    with ExitStack() as stack:
+        store = open_store(stack, template, args.endpoint_url, Path(args.data) if args.data else None)
+        api = LocalApi(args.template, store.endpoint_url, template=template)
+        server = http_server(api.handle, args.host, args.port)
+        shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        base = f"http://{shown_host}:{server.server_port}"
+        lines = [f"Local API (no Docker) on {base}/{api.default_api.stage}  -  store: {store.description}"]
+        lines += [
+            f"  {r.method:4} {base}/{r.stage}{r.resource}  ->  {r.function_id}" for r in template.routes()
+        ]
+        key, uid = demo_hint(store.data)
+        if key:
+            lines.append(f"Demo API key: {key}")
+        if key and uid:
+            lines.append("Try:")
+            lines.append(
+                f"  curl -s -X POST {base}/{api.default_api.stage}/bookings/{uid}/reassign "
+                f'-H "Authorization: Bearer {key}" -H "cal-api-version: 2024-08-13"'
+            )
+        print("\n".join(lines), flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+    return 0

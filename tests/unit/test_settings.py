@@ -1,0 +1,56 @@
+"""Each function's settings: read from the environment once, every missing or invalid one named."""
+
+from __future__ import annotations
+
+import pytest
+
+from reassign_core.settings import AuthorizerSettings, ReassignSettings, SettingsError, read_settings
+
+REASSIGN = {"DATA_TABLE": "data", "OUTBOX_TABLE": "outbox", "IDEMPOTENCY_TABLE": "idempotency"}
+
+
+def test_the_reassign_function_reads_its_tables_and_defaults_the_rest() -> None:
+    settings = read_settings(ReassignSettings, {**REASSIGN, "UNRELATED": "x"})
+
+    assert (settings.data_table, settings.outbox_table, settings.idempotency_table) == (
+        "data",
+        "outbox",
+        "idempotency",
+    )
+    assert settings.endpoint_url is None  # the region's own DynamoDB endpoint
+    assert settings.max_write_attempts == 4
+
+
+def test_every_missing_table_is_named_and_none_is_guessed() -> None:
+    with pytest.raises(SettingsError) as raised:
+        read_settings(ReassignSettings, {"OUTBOX_TABLE": "outbox"})
+
+    message = str(raised.value)
+    assert "DATA_TABLE is not set" in message
+    assert "IDEMPOTENCY_TABLE is not set" in message
+    assert "OUTBOX_TABLE" not in message
+
+
+def test_an_empty_table_name_is_refused() -> None:
+    with pytest.raises(SettingsError, match="DATA_TABLE"):
+        read_settings(ReassignSettings, {**REASSIGN, "DATA_TABLE": ""})
+
+
+def test_an_invalid_setting_is_named_without_its_value() -> None:
+    with pytest.raises(SettingsError) as raised:
+        read_settings(ReassignSettings, {**REASSIGN, "MAX_WRITE_ATTEMPTS": "99999"})
+
+    assert "MAX_WRITE_ATTEMPTS" in str(raised.value)
+    assert "99999" not in str(raised.value)
+
+
+def test_the_authorizer_needs_only_the_credentials_table() -> None:
+    assert read_settings(AuthorizerSettings, {"CREDENTIALS_TABLE": "creds"}).credentials_table == "creds"
+    with pytest.raises(SettingsError, match="CREDENTIALS_TABLE is not set"):
+        read_settings(AuthorizerSettings, REASSIGN)
+
+
+def test_settings_are_read_from_the_process_environment_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDENTIALS_TABLE", "from-the-environment")
+
+    assert read_settings(AuthorizerSettings).credentials_table == "from-the-environment"
