@@ -171,10 +171,10 @@ def test_duplicate_team_members_and_oauth_clients_are_refused() -> None:
 def test_host_items_carry_their_own_schedule_unless_the_event_type_has_one(store: Any) -> None:
     data = base_dataset()
     store.load(data)
-    host = store.item(keys.event_type_host(100, 0))
+    host = store.item(keys.event_type_host(100, 2))
     assert host["hostScheduleId"] == data["users"][1]["defaultScheduleId"]
     assert host["hoursWeekly"].count("|") == 6
 
     data["eventTypes"][0]["scheduleId"] = data["schedules"][0]["id"]
     store.load(data)
-    assert "hoursWeekly" not in store.item(keys.event_type_host(100, 0))
+    assert "hoursWeekly" not in store.item(keys.event_type_host(100, 2))
