@@ -44,7 +44,13 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
             away[(ooo.userId, day)].append(Interval(ooo.start, ooo.end))
     for user_id, day in sorted(busy.keys() | away.keys()):
         yield codec.calendar_day_item(
-            CalendarDay(user_id, day, 1, busy.get((user_id, day), {}), tuple(away.get((user_id, day), [])))
+            CalendarDay(
+                user_id,
+                day,
+                1,
+                busy.get((user_id, day), {}),
+                tuple(sorted(away.get((user_id, day), []), key=lambda i: (i.start, i.end))),
+            )
         )
 
     emails = {u.id: u.email.casefold() for u in data.users}

@@ -309,7 +309,12 @@ def _day_after(
             spells.append(spell)
         elif spell in spells:
             spells.remove(spell)
-    return replace(day, busy=entries, out_of_office=tuple(spells))
+    # In time order: the same spells are stored alike, whatever order they came in.
+    return replace(day, busy=entries, out_of_office=tuple(sorted(spells, key=_spell_order)))
+
+
+def _spell_order(spell: Interval) -> tuple[datetime, datetime]:
+    return spell.start, spell.end
 
 
 def _entries(by_host: Mapping[HostKey, Mapping[str, datetime]]) -> Iterator[TimelineEntry]:
