@@ -115,7 +115,8 @@ class Host:
     position: int
     # The host's own schedule (its `schedule_id`'s, else the user's default), copied into the host
     # item by the loader, which writes both: a selection then reads no schedule per candidate.
-    # Whatever writes a schedule must rewrite these copies too. None when the event type has one.
+    # Whatever writes a schedule must rewrite these copies too (bookkeeping.hosts_carrying says
+    # which). None when the event type has one.
     schedule: Schedule | None = None
 
     @property
