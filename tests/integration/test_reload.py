@@ -14,6 +14,7 @@ import pytest
 from reassign_core.ingest import loader
 from reassign_core.ingest.dataset import parse_dataset
 from reassign_core.store import keys
+from reassign_core.store.loading import LoadStore
 from tests.factories import OUTSIDER_KEY, OWNER_KEY, LambdaContext, base_dataset, booking
 from tests.integration.test_authorizer import authorizer_event
 from tests.property.store_state import derived_drift
@@ -227,3 +228,36 @@ def test_the_plan_lists_additions_changes_and_removals_per_kind(
     assert "users          0 to add, 1 to change, 0 to remove" in out
     assert "bookings       1 to add, 0 to change, 0 to recount" in out
     assert "1 kept as the store has them (changed by the service since loaded): b-1" in out
+
+
+@pytest.fixture
+def before_first_transaction(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run something (a reassignment) between the loader's reads and its first transaction."""
+    hooks: list[Any] = []
+    original = LoadStore.transact
+
+    def transact(self: LoadStore, actions: Any) -> None:
+        while hooks:
+            hooks.pop()()
+        original(self, actions)
+
+    monkeypatch.setattr(LoadStore, "transact", transact)
+    return hooks.append
+
+
+def test_a_reassignment_during_a_load_is_neither_lost_nor_double_counted(
+    invoke: Any, store: Any, before_first_transaction: Any
+) -> None:
+    data = base_dataset()
+    load(store, data)
+    data["bookings"].append(booking("b-2", 3, start="2050-01-07T16:00:00Z", end="2050-01-07T17:00:00Z"))
+    data["bookings"][0]["title"] = "Renamed in the file"
+    # Between the loader's reads and its write, the service hands b-1 to host 3: host 3's day the
+    # loader read (to add b-2) and b-1 itself have changed.
+    before_first_transaction(lambda: invoke({"bookingUid": "b-1", "actorUserId": 1, "userId": 3}))
+
+    load(store, data)
+
+    assert store.booking("b-1")["userId"] == 3 and store.booking("b-1")["title"] != "Renamed in the file"
+    assert busy_uids(store, 3) == {"b-1", "b-2"} and busy_uids(store, 2) == set()
+    assert derived_drift(store.scan(), data) == []

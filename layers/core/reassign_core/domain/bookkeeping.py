@@ -284,16 +284,6 @@ class DerivedWrites:
     timeline_added: tuple[TimelineEntry, ...]
     timeline_removed: tuple[TimelineEntry, ...]
 
-    @property
-    def item_count(self) -> int:
-        return (
-            len(self.calendar_days)
-            + len(self.stats)
-            + len(self.counters)
-            + len(self.timeline_added)
-            + len(self.timeline_removed)
-        )
-
 
 def _day_after(
     day: CalendarDay, busy: Mapping[str, BusyEntry | None], away: list[tuple[Interval, bool]]

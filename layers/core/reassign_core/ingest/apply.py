@@ -39,6 +39,16 @@ from reassign_core.store.loading import (
 )
 
 NEVER_BOOKED = HostStats(last_booked_at=None, version=0)
+# Why a transaction may be refused and then simply redone from a fresh read (None: that action was fine).
+RETRIED = frozenset(
+    {
+        None,
+        "ConditionalCheckFailed",
+        "TransactionConflict",
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+    }
+)
 
 
 class LoadConflict(Exception):
@@ -132,11 +142,9 @@ class Applier:
         self,
         store: LoadStore,
         refresh: Callable[[Sequence[Unit]], list[Unit]],
-        progress: Any = None,
     ) -> None:
         self._store = store
         self._refresh = refresh
-        self._progress = progress
         self._cache = DerivedCache(store)
         self._table = store.table(DATA_TABLE)
 
@@ -173,7 +181,9 @@ class Applier:
                 return
             try:
                 self._store.transact(actions)
-            except TransactionCancelled:
+            except TransactionCancelled as refused:
+                if not set(refused.reasons) <= RETRIED:
+                    raise LoadConflict(f"a transaction was refused: {refused}") from refused
                 # Something read changed (or a concurrent transaction held an item): read again, redo.
                 self._cache.forget(reads)
                 chunk = self._refresh(chunk)
@@ -182,14 +192,7 @@ class Applier:
                 self._store.backoff(attempt)
                 continue
             self._cache.committed(writes)
-            self._report()
             return
         raise LoadConflict(
             f"the store kept changing while writing {len(chunk)} records; run the loader again"
         )
-
-    def _report(self) -> None:
-        written = self._store.written.by_table[DATA_TABLE]
-        if self._progress is not None and written // 1000 != getattr(self, "_reported", 0):
-            self._reported = written // 1000
-            print(f"  {DATA_TABLE}: {written} items", file=self._progress, flush=True)

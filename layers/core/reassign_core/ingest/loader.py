@@ -25,6 +25,7 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlparse
@@ -33,7 +34,15 @@ from reassign_core.domain import bookkeeping
 from reassign_core.domain.bookkeeping import Edits
 from reassign_core.ingest import dataset as ds
 from reassign_core.ingest.apply import Applier, LoadConflict
-from reassign_core.ingest.bookings import AwayUnit, BookingPlan, away_units, booking_plan, refreshed, summary
+from reassign_core.ingest.bookings import (
+    AwayUnit,
+    BookingPlan,
+    BookingUnit,
+    away_units,
+    booking_plan,
+    refreshed,
+    summary,
+)
 from reassign_core.ingest.records import (
     KINDS,
     Record,
@@ -131,7 +140,7 @@ def _unregistered_hosts(
     ]
 
 
-def apply_plan(plan: LoadPlan, store: LoadStore, progress: TextIO | None = None) -> None:
+def apply_plan(plan: LoadPlan, store: LoadStore) -> None:
     reference = plan.reference
     for table in (DATA_TABLE, CREDENTIALS_TABLE):
         puts = [
@@ -140,19 +149,15 @@ def apply_plan(plan: LoadPlan, store: LoadStore, progress: TextIO | None = None)
             for r in (*reference.added[kind], *reference.changed[kind])
             if r.table == table
         ]
-        store.write(table, puts, [], progress)
+        store.write(table, puts, [])
     # Credentials first: a key taken out of the file stops working before anything else changes.
     for table in (CREDENTIALS_TABLE, DATA_TABLE):
         gone = [r.key for kind in reversed(KINDS) for r in reference.removed[kind] if r.table == table]
-        store.write(table, [], gone, progress)
-    # By organizer, then time: a host's bookings share its calendar days and last-booked time, so a
-    # transaction holding several writes each of those once.
-    bookings = sorted(
-        plan.bookings.units, key=lambda unit: (unit.change.after.organizer_id, unit.change.after.start)
-    )
-    Applier(store, lambda units: refreshed(units, store, plan.directory), progress).apply(
-        [*bookings, *plan.away]
-    )
+        store.write(table, [], gone)
+    # By creation day, then start day: bookings sharing both share every interval counter they feed,
+    # so a transaction holding several writes each counter once.
+    bookings = sorted(plan.bookings.units, key=_counter_order)
+    Applier(store, lambda units: refreshed(units, store, plan.directory)).apply([*bookings, *plan.away])
     registry = [
         registry_item(r) for kind in KINDS for r in (*reference.added[kind], *reference.changed[kind])
     ]
@@ -162,7 +167,12 @@ def apply_plan(plan: LoadPlan, store: LoadStore, progress: TextIO | None = None)
         for r in reference.removed[kind]
         if r.registered
     ]
-    store.write(DATA_TABLE, registry, forgotten, progress)
+    store.write(DATA_TABLE, registry, forgotten)
+
+
+def _counter_order(unit: BookingUnit) -> tuple[date, date, str]:
+    booking = unit.change.after
+    return booking.created_at.date(), booking.start.date(), booking.uid
 
 
 def load_dataset(
@@ -176,12 +186,13 @@ def load_dataset(
     """Plan, print the plan to `out` (if given) and, unless a dry run, apply it. Returns the number
     of items written per table."""
     store = LoadStore(client, table_names)
+    store.progress = progress
     plan = plan_load(data, store)
     if out is not None:
         print("\n".join(plan.report()), file=out, flush=True)
     if not dry_run and not plan.is_empty():
-        apply_plan(plan, store, progress)
-    return dict(store.written.by_table)
+        apply_plan(plan, store)
+    return dict(store.written)
 
 
 def read_dataset(path: Path) -> ds.Dataset:

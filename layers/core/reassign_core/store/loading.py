@@ -11,7 +11,6 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from reassign_core.store import keys
@@ -52,14 +51,6 @@ def _chunks[T](values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield values[start : start + size]
 
 
-@dataclass
-class WriteCounts:
-    by_table: dict[str, int]
-
-    def add(self, table: str, count: int) -> None:
-        self.by_table[table] = self.by_table.get(table, 0) + count
-
-
 class LoadStore:
     """The tables by their template names (DataTable, CredentialsTable) → real names."""
 
@@ -74,7 +65,8 @@ class LoadStore:
         self._tables = dict(table_names)
         self._workers = workers
         self._sleep = sleep
-        self.written = WriteCounts({DATA_TABLE: 0, CREDENTIALS_TABLE: 0})
+        self.written = {DATA_TABLE: 0, CREDENTIALS_TABLE: 0}  # items written per table
+        self.progress: Any = None  # a text stream: a line per thousand items written
 
     def table(self, logical: str) -> str:
         return self._tables[logical]
@@ -131,14 +123,12 @@ class LoadStore:
             pending = response.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
             if not pending:
                 return found
-            self._backoff(attempt)
+            self.backoff(attempt)
         raise RuntimeError(f"{table}: {len(pending)} keys still unread after {MAX_ATTEMPTS} attempts")
 
     # --- writes ------------------------------------------------------------------------------
 
-    def write(
-        self, logical: str, puts: Sequence[Item], deletes: Sequence[ItemKey], progress: Any = None
-    ) -> None:
+    def write(self, logical: str, puts: Sequence[Item], deletes: Sequence[ItemKey]) -> None:
         """Unconditional puts and deletes in parallel BatchWriteItem chunks: for records only the
         loader writes (reference data and its registry)."""
         requests = [{"PutRequest": {"Item": to_wire(item)}} for item in puts]
@@ -148,10 +138,7 @@ class LoadStore:
             for count in pool.map(
                 lambda chunk: self._write_chunk(table, chunk), _chunks(requests, BATCH_WRITE_LIMIT)
             ):
-                before = self.written.by_table[logical]
-                self.written.add(logical, count)
-                if progress is not None and before // 1000 != self.written.by_table[logical] // 1000:
-                    print(f"  {logical}: {self.written.by_table[logical]} items", file=progress, flush=True)
+                self._count(logical, count)
 
     def _write_chunk(self, table: str, chunk: Sequence[dict[str, Any]]) -> int:
         pending = list(chunk)
@@ -160,7 +147,7 @@ class LoadStore:
             pending = response.get("UnprocessedItems", {}).get(table, [])
             if not pending:
                 return len(chunk)
-            self._backoff(attempt)  # throttled: back off before the rest
+            self.backoff(attempt)  # throttled: back off before the rest
         raise RuntimeError(f"{table}: {len(pending)} items still unprocessed after {MAX_ATTEMPTS} attempts")
 
     def transact(self, actions: Sequence[dict[str, Any]]) -> None:
@@ -174,9 +161,12 @@ class LoadStore:
                 raise
             reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
             raise TransactionCancelled([None if r in (None, "None") else r for r in reasons]) from error
-        self.written.add(DATA_TABLE, len(actions))
+        self._count(DATA_TABLE, len(actions))
 
-    def _backoff(self, attempt: int) -> None:
+    def _count(self, logical: str, count: int) -> None:
+        before, self.written[logical] = self.written[logical], self.written[logical] + count
+        if self.progress is not None and before // 1000 != self.written[logical] // 1000:
+            print(f"  {logical}: {self.written[logical]} items", file=self.progress, flush=True)
+
+    def backoff(self, attempt: int) -> None:
         self._sleep(random.uniform(0, 0.05 * 2**attempt))
-
-    backoff = _backoff
