@@ -4,7 +4,7 @@
 #
 #   make test                 lint + sam validate --lint + pytest (what CI runs)
 #   make run [PORT=3000] [DATA=file.json] [ENDPOINT=url]   local API, no Docker
-#   make load DATA=file.json [ENDPOINT=url]                load a dataset
+#   make load DATA=file.json [ENDPOINT=url] [DRY_RUN=1]    load a dataset (DRY_RUN: only show the changes)
 #   make invoke FUNCTION=ReassignFunction EVENT=events/x.json [DATA=file.json]
 #   make build | bench | openapi | clean | distclean
 
@@ -78,8 +78,8 @@ run: $(STAMP)
 	$(LOCAL_ENV) "$(PY)" -m local.gateway --port $(PORT) $(if $(DATA),--data "$(DATA)") $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
 
 load: $(STAMP)
-	@[ -n "$(DATA)" ] || { echo "usage: make load DATA=file.json [ENDPOINT=url]" >&2; exit 2; }
-	$(LOCAL_ENV) "$(PY)" -m reassign_core.ingest.loader "$(DATA)" $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
+	@[ -n "$(DATA)" ] || { echo "usage: make load DATA=file.json [ENDPOINT=url] [DRY_RUN=1]" >&2; exit 2; }
+	$(LOCAL_ENV) "$(PY)" -m reassign_core.ingest.loader "$(DATA)" $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)") $(if $(DRY_RUN),--dry-run)
 
 invoke: $(STAMP)
 	@[ -n "$(FUNCTION)" ] && [ -n "$(EVENT)" ] || { echo "usage: make invoke FUNCTION=ReassignFunction EVENT=events/file.json [DATA=file.json]" >&2; exit 2; }

@@ -16,7 +16,8 @@ service.
 And three changes to moto, for speed only (same answers), without which a 10^5-item table
 makes single requests take seconds:
 - TransactWriteItems deep-copies every table it touches (to roll back on failure): here only
-  the targeted items are saved and, if the transaction fails, restored;
+  the targeted items are saved and, if the transaction fails, restored (local.moto_rollback,
+  which the embedded store uses too);
 - a table Query scans every item of the table: here it looks the partition up;
 - responses are serialized by walking the output shape (~ms per item): here GetItem,
   BatchGetItem, Query, BatchWriteItem and TransactWriteItems results, already DynamoDB JSON,
@@ -25,63 +26,16 @@ makes single requests take seconds:
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
 import threading
 from collections.abc import Iterable
-from types import SimpleNamespace
 from typing import Any
 
 READS = (".GetItem", ".BatchGetItem", ".Query")
 PLAIN_JSON_OPERATIONS = frozenset(
     {"GetItem", "BatchGetItem", "Query", "BatchWriteItem", "TransactWriteItems"}
 )
-
-
-def _targeted_items_rollback() -> None:
-    from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
-
-    original = models.DynamoDBBackend.transact_write_items
-
-    def deepcopy_except_tables(value: Any, memo: Any = None) -> Any:
-        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-    models.copy = SimpleNamespace(deepcopy=deepcopy_except_tables)  # type: ignore[assignment]
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        saved = []
-        for entry in transact_items:
-            op = next(iter(entry.values()))
-            table = self.tables.get(op.get("TableName"))
-            if table is None:
-                continue
-            if "Key" in op:
-                key = op["Key"]
-            else:
-                key = {
-                    a: op["Item"][a]
-                    for a in (table.hash_key_attr, table.range_key_attr)
-                    if a and a in op["Item"]
-                }
-            try:
-                before = self.get_item(table.name, key)
-            except Exception:  # a malformed key: moto's own validation will answer
-                continue
-            saved.append((table.name, key, copy.deepcopy(before)))
-        try:
-            original(self, transact_items)
-        except Exception:
-            for table_name, key, before in reversed(saved):
-                if before is None:
-                    table = self.tables[table_name]
-                    table.delete_item(*self.get_keys_value(table, key))
-                else:
-                    self.put_item(table_name, before.to_json()["Attributes"])
-            raise
-
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _partition_query() -> None:
@@ -125,7 +79,9 @@ def _plain_json_results() -> None:
 
 
 def speed_up_moto() -> None:
-    _targeted_items_rollback()
+    from local.moto_rollback import save_only_targeted_items
+
+    save_only_targeted_items()
     _partition_query()
     _plain_json_results()
 

@@ -57,7 +57,10 @@ class EmbeddedDynamoDB:
             def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
                 pass  # one line per DynamoDB call would drown the gateway's own log
 
+        from local.moto_rollback import save_only_targeted_items
+
         use_dummy_credentials()
+        save_only_targeted_items()  # the loader writes in transactions: keep them cheap on big tables
         app = DomainDispatcherApplication(create_backend_app)
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=False, request_handler=QuietHandler

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +16,8 @@ from reassign_core.ingest import loader
 from reassign_core.ingest.dataset import DatasetError, parse_dataset
 from reassign_core.store import keys
 from tests.factories import OWNER_KEY, base_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_bad_file_lists_every_problem_with_its_path() -> None:
@@ -99,7 +105,7 @@ def test_loader_writes_calendars_stats_timeline_and_counters(store: Any) -> None
     second_day = store.item({"PK": "CAL#2", "SK": "DAY#2050-01-08"})
     assert "b-1" in first_day["busy"] and "b-1" in second_day["busy"]
     assert store.item(keys.host_stats(100, 2))["lastBookedAt"] == "2026-11-20T08:00:00.000Z"
-    assert "lastBookedAt" not in store.item(keys.host_stats(100, 3))  # never booked
+    assert store.item(keys.host_stats(100, 3)) is None  # never booked: nothing to say yet
     assert store.item(keys.interval_counts(100, "MONTH#CREATED_AT#2026-11")) == {
         **keys.interval_counts(100, "MONTH#CREATED_AT#2026-11"),
         "u2": 1,
@@ -143,7 +149,7 @@ def test_large_files_report_progress(store: Any, capsys: Any) -> None:
 
     loader.load_dataset(parse_dataset(data), store.tables, store.client, progress=sys.stderr)
 
-    assert "DataTable: 1000 items" in capsys.readouterr().err
+    assert re.search(r"^  DataTable: [1-9]\d{3,} items$", capsys.readouterr().err, re.MULTILINE)
 
 
 def test_impossible_dates_are_refused() -> None:
@@ -171,10 +177,95 @@ def test_duplicate_team_members_and_oauth_clients_are_refused() -> None:
 def test_host_items_carry_their_own_schedule_unless_the_event_type_has_one(store: Any) -> None:
     data = base_dataset()
     store.load(data)
-    host = store.item(keys.event_type_host(100, 0))
+    host = store.item(keys.event_type_host(100, 2))
     assert host["hostScheduleId"] == data["users"][1]["defaultScheduleId"]
     assert host["hoursWeekly"].count("|") == 6
 
     data["eventTypes"][0]["scheduleId"] = data["schedules"][0]["id"]
     store.load(data)
-    assert "hoursWeekly" not in store.item(keys.event_type_host(100, 0))
+    assert "hoursWeekly" not in store.item(keys.event_type_host(100, 2))
+
+
+def test_a_missing_file_is_one_clear_message(tmp_path: Path, capsys: Any) -> None:
+    assert loader.main([str(tmp_path / "nowhere.json")]) == 1
+
+    err = capsys.readouterr().err
+    assert "nowhere.json: 1 problem(s); nothing was written:\n  $: no such file" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_fields_are_problems_with_a_suggestion() -> None:
+    data = base_dataset()
+    data["users"][2]["timezone"] = "Europe/Rome"
+    data["eventTypes"][0]["isRRWeightEnabled"] = True
+    data["bookings"][0]["Status"] = "CANCELLED"
+    data["outOfOfice"] = []
+
+    with pytest.raises(DatasetError) as caught:
+        parse_dataset(data)
+
+    assert {(p.path, p.reason) for p in caught.value.problems} == {
+        ("users[2].timezone", "unknown field; did you mean timeZone?"),
+        ("eventTypes[0].isRRWeightEnabled", "unknown field; did you mean isRRWeightsEnabled?"),
+        ("bookings[0].Status", "unknown field; did you mean status?"),
+        ("outOfOfice", "unknown field; did you mean outOfOffice?"),
+    }
+
+
+def test_schema_and_reference_problems_come_in_one_round() -> None:
+    data = base_dataset()
+    data["users"][1]["timeZone"] = "Mars/Olympus"  # user 2 is invalid, but still exists for references
+    data["bookings"][0]["eventTypeId"] = 999
+    data["eventTypes"][0]["hosts"].append({"userId": 555})
+
+    with pytest.raises(DatasetError) as caught:
+        parse_dataset(data)
+
+    assert [p.path for p in caught.value.problems] == [
+        "users[1].timeZone",
+        "eventTypes[0].hosts[3].userId",
+        "bookings[0].eventTypeId",
+    ]
+
+
+def test_the_same_out_of_office_entry_twice_is_a_problem() -> None:
+    data = base_dataset()
+    away = {"userId": 3, "start": "2050-01-07T10:00:00Z", "end": "2050-01-07T12:00:00Z"}
+    data["outOfOffice"] = [away, {**away, "start": "2050-01-07T11:00:00+01:00"}]
+
+    with pytest.raises(DatasetError) as caught:
+        parse_dataset(data)
+
+    assert [p.path for p in caught.value.problems] == ["outOfOffice[0]", "outOfOffice[1]"]
+
+
+DEMO_DATA = ROOT / "local" / "demo_data.json"
+
+
+@pytest.mark.parametrize("endpoint", [[], ["--endpoint-url", "https://dynamodb.eu-west-1.amazonaws.com"]])
+def test_the_demo_data_is_refused_outside_a_local_endpoint(
+    endpoint: list[str], store: Any, capsys: Any
+) -> None:
+    assert loader.main([str(DEMO_DATA), *endpoint]) == 1
+
+    assert "refused: 5 of its API keys or tokens are the demo data's" in capsys.readouterr().err
+    assert store.scan() == []
+
+
+def test_the_loader_needs_no_aws_credentials_for_a_local_endpoint(dynamo: Any, tmp_path: Path) -> None:
+    dynamo.reset()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    environment |= {"PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core"), str(ROOT)])}
+    environment |= {
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    command = [sys.executable, "-m", "reassign_core.ingest.loader", str(DEMO_DATA)]
+
+    done = subprocess.run(
+        [*command, "--endpoint-url", dynamo.endpoint_url],
+        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["items"]["CredentialsTable"] == 7

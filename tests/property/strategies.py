@@ -244,15 +244,19 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         )
 
     out_of_office = []
+    spells = set()  # an entry is its user and interval: the same one twice is a bad file
     for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
         start = near(draw, anchor)
+        minutes = draw(st.sampled_from([15, 60, 240, 60 * 30]))
+        user_id = draw(st.sampled_from(host_ids))
+        if (user_id, start, minutes) in spells:
+            continue
+        spells.add((user_id, start, minutes))
         out_of_office.append(
             {
-                "userId": draw(st.sampled_from(host_ids)),
+                "userId": user_id,
                 "start": spelled_instant(draw, start),
-                "end": spelled_instant(
-                    draw, start + timedelta(minutes=draw(st.sampled_from([15, 60, 240, 60 * 30])))
-                ),
+                "end": spelled_instant(draw, start + timedelta(minutes=minutes)),
             }
         )
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from reassign_core.domain import availability
 from reassign_core.ingest import dataset as ds
-from reassign_core.ingest.loader import schedule_model
+from reassign_core.ingest.records import schedule_model
 from reassign_core.store import codec
 from tests.property.profiles import profile
 from tests.property.strategies import ANCHOR_DAYS, schedule

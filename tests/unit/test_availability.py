@@ -27,7 +27,7 @@ from reassign_core.domain.models import (
     UserProfile,
 )
 from reassign_core.ingest import dataset as ds
-from reassign_core.ingest.loader import schedule_model
+from reassign_core.ingest.records import schedule_model
 from reassign_core.store.codec import schedule_from_wire, schedule_item, to_wire
 
 WEEKDAYS = [1, 2, 3, 4, 5]

@@ -26,6 +26,7 @@ from reassign_core.domain.models import (
     EventType,
     Host,
     HostStats,
+    Participants,
     ReassignType,
     ResetInterval,
     SchedulingType,
@@ -235,20 +236,33 @@ def test_with_a_fixed_organizer_and_no_round_robin_attendee_the_winner_joins_and
 # --- the bookkeeping written ----------------------------------------------------------------------
 
 
+def days_written(p: planning.Plan) -> dict[tuple[int, date], CalendarDay]:
+    return {(c.user_id, c.day): c for c in p.derived.calendar_days}
+
+
+def counted_hosts(p: planning.Plan) -> set[int]:
+    return {user for deltas in p.derived.counters.values() for user in deltas}
+
+
+def timeline_moves(p: planning.Plan) -> tuple[set[int], set[int]]:
+    """(hosts gaining the booking's timeline entry, hosts losing it)"""
+    return {e.user_id for e in p.derived.timeline_added}, {e.user_id for e in p.derived.timeline_removed}
+
+
 def test_calendar_entry_moves_from_holder_to_winner_on_every_utc_day_the_booking_touches() -> None:
     b = booking(organizer=3)
     p = plan(b, HOSTS[2])
-    written = {(c.user_id, c.day): c for c in p.calendar_writes}
+    written = days_written(p)
     assert set(written) == {(4, DAYS[0]), (4, DAYS[1]), (3, DAYS[0]), (3, DAYS[1])}
     assert all(written[(4, d)].busy == {"b-1": BusyEntry(b.start, b.end, b.status)} for d in DAYS)
     assert all(written[(3, d)].busy == {} for d in DAYS)
-    assert all(c.version == 7 for c in p.calendar_writes)  # conditioned on the version read
+    assert all(c.version == 7 for c in p.derived.calendar_days)  # conditioned on the version read
 
 
 def test_winners_calendar_days_read_for_the_buffer_but_not_written_are_checked_unchanged() -> None:
     b = booking(organizer=3, start="2050-01-08T00:15:00Z", end="2050-01-08T01:00:00Z")  # 30-min before buffer
     p = plan(b, HOSTS[2])
-    assert [(c.user_id, c.day) for c in p.calendar_writes if c.user_id == 4] == [(4, DAYS[1])]
+    assert [key for key in days_written(p) if key[0] == 4] == [(4, DAYS[1])]
     assert [(c.user_id, c.day) for c in p.calendar_checks] == [(4, DAYS[0])]
 
 
@@ -259,29 +273,31 @@ def test_accepted_booking_moves_its_counters_stats_and_timeline_to_the_winner() 
         "MONTH#CREATED_AT#2049-12", "MONTH#START_TIME#2050-01",
         "DAY#CREATED_AT#2049-12-20", "DAY#START_TIME#2050-01-07",
     ]  # fmt: skip
-    assert p.counter_deltas == {**{(4, i): 1 for i in intervals}, **{(3, i): -1 for i in intervals}}
+    assert p.derived.counters == {(100, i): {3: -1, 4: 1} for i in intervals}
     # The winner's last-booked time only moves forward; the holder's falls back to its previous booking.
-    assert p.stats_writes[4] == HostStats(at("2049-12-20T10:00:00Z"), 2)
-    assert p.stats_writes[3] == HostStats(at("2049-10-01T00:00:00Z"), 4)
-    assert (p.timeline_additions, p.timeline_removals) == ((4,), (3,))
+    assert p.derived.stats[(100, 4)] == HostStats(at("2049-12-20T10:00:00Z"), 2)
+    assert p.derived.stats[(100, 3)] == HostStats(at("2049-10-01T00:00:00Z"), 4)
+    assert timeline_moves(p) == ({4}, {3})
+    assert p.after.participants == Participants(frozenset({4}), frozenset({4}))
 
 
 def test_winner_last_booked_time_never_goes_back() -> None:
     p = plan(booking(organizer=3), HOSTS[3])  # host 5 last booked 2050-02-01, after this booking's creation
-    assert p.stats_writes[5].last_booked_at == at("2050-02-01T00:00:00Z")
+    assert p.derived.stats[(100, 5)].last_booked_at == at("2050-02-01T00:00:00Z")
 
 
 def test_pending_booking_moves_calendars_but_no_counters() -> None:
     p = plan(booking(organizer=3, status=BookingStatus.PENDING), HOSTS[2])
-    assert {c.user_id for c in p.calendar_writes} == {3, 4}
-    assert (p.counter_deltas, p.stats_writes, p.timeline_additions, p.timeline_removals) == ({}, {}, (), ())
+    assert {user for user, _ in days_written(p)} == {3, 4}
+    assert (p.derived.counters, p.derived.stats, timeline_moves(p)) == ({}, {}, (set(), set()))
 
 
 def test_fixed_organizer_keeps_calendar_and_no_counters_while_the_seat_moves() -> None:
     b = booking(organizer=2, attendees=(BOB, seat(4)))
     p = plan(b, HOSTS[3])
-    assert {c.user_id for c in p.calendar_writes} == {4, 5}
-    assert {user for user, _ in p.counter_deltas} == {4, 5}
+    assert {user for user, _ in days_written(p)} == {4, 5}
+    assert counted_hosts(p) == {4, 5}
+    assert p.after.participants == Participants(frozenset({2, 5}), frozenset({5}))
 
 
 def test_manual_target_already_attending_gains_no_second_count() -> None:
@@ -290,9 +306,9 @@ def test_manual_target_already_attending_gains_no_second_count() -> None:
     b = booking(organizer=3, attendees=(BOB, seat(4)))
     p = plan(b, HOSTS[2])
     assert p.after.organizer_id == 4
-    assert {user for user, _ in p.counter_deltas} == {3}
-    assert [c.user_id for c in p.calendar_writes] == [3, 3]
-    assert (p.timeline_additions, p.timeline_removals) == ((), (3,))
+    assert counted_hosts(p) == {3}
+    assert [user for user, _ in days_written(p)] == [3, 3]
+    assert timeline_moves(p) == (set(), {3})
 
 
 def test_organizer_who_is_no_host_loses_the_calendar_entry_but_has_no_counters() -> None:
@@ -303,8 +319,17 @@ def test_organizer_who_is_no_host_loses_the_calendar_entry_but_has_no_counters()
     calendars = host_data(b, None).calendars | {(9, d): CalendarDay(9, d, 1, {}, ()) for d in DAYS}
     data = replace(host_data(b, None), calendars=calendars)
     p = planning.plan_reassignment(ReassignType.AUTO, 1, None, et, b, holder, HOSTS[2], data)
-    assert {c.user_id for c in p.calendar_writes} == {4, 9}
-    assert {user for user, _ in p.counter_deltas} == {4}
+    assert {user for user, _ in days_written(p)} == {4, 9}
+    assert counted_hosts(p) == {4}
+
+
+def test_recorded_participants_are_what_the_holder_loses() -> None:
+    # The booking also counts for user 7, a user attending whom the event type does not know:
+    # the reassignment moves the seat from 3 to 4 and leaves 7 as recorded.
+    b = replace(booking(organizer=3), participants=Participants(frozenset({3, 7}), frozenset({3})))
+    p = plan(b, HOSTS[2])
+    assert p.after.participants == Participants(frozenset({4, 7}), frozenset({4}))
+    assert {user for user, _ in days_written(p)} == {3, 4}
 
 
 # --- what is read ---------------------------------------------------------------------------------

@@ -54,6 +54,18 @@ class Attendee:
 
 
 @dataclass(frozen=True, slots=True)
+class Participants:
+    """Whom a booking counts for, recorded with it: the users whose calendars hold its time (the
+    organizer and attendees matched to users by email) and the round-robin hosts of its event type
+    among them (their timelines, last-booked times and counters). The bookkeeping compares what was
+    recorded with what is true after a change, so a later change of emails or hosts can never make it
+    take back what it did not add."""
+
+    people: frozenset[int]
+    round_robin: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
 class Booking:
     uid: str
     event_type_id: int | None
@@ -66,6 +78,7 @@ class Booking:
     attendees: tuple[Attendee, ...]
     responses_name: str | None
     version: int
+    participants: Participants | None = None  # None: not recorded (stored before they were kept)
 
     def has_attendee(self, email: str) -> bool:
         wanted = email.casefold()
@@ -102,7 +115,8 @@ class Host:
     position: int
     # The host's own schedule (its `schedule_id`'s, else the user's default), copied into the host
     # item by the loader, which writes both: a selection then reads no schedule per candidate.
-    # Whatever writes a schedule must rewrite these copies too. None when the event type has one.
+    # Whatever writes a schedule must rewrite these copies too (bookkeeping.hosts_carrying says
+    # which). None when the event type has one.
     schedule: Schedule | None = None
 
     @property

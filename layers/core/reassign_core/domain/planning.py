@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from reassign_core.domain import availability, selection
+from reassign_core.domain import availability, bookkeeping, selection
+from reassign_core.domain.bookkeeping import BookingChange, DerivedState, DerivedWrites
 from reassign_core.domain.errors import (
     BookingNotReassignable,
     NoHostAvailable,
@@ -19,7 +20,6 @@ from reassign_core.domain.models import (
     Attendee,
     Booking,
     BookingStatus,
-    BusyEntry,
     CalendarDay,
     Caller,
     EventType,
@@ -68,11 +68,9 @@ class HostData:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """One reassignment, ready to write in one transaction.
-
-    Calendar days and stats carry their new content with the version they were read at; the
-    write bumps the version on condition that it is still the one read.
-    """
+    """One reassignment, ready to write in one transaction: the booking (`after` with its
+    participants), the derived items the bookkeeping says change, and the winner's other calendar
+    days the choice rested on, which must still be at the version read."""
 
     kind: ReassignType
     actor_id: int
@@ -81,12 +79,8 @@ class Plan:
     after: Booking
     winner: Host
     holder: Holder | None
-    calendar_writes: tuple[CalendarDay, ...]
+    derived: DerivedWrites
     calendar_checks: tuple[CalendarDay, ...]
-    stats_writes: dict[int, HostStats]
-    counter_deltas: dict[tuple[int, str], int]
-    timeline_removals: tuple[int, ...]
-    timeline_additions: tuple[int, ...]
 
 
 # --- checks, in the documented order (docs/api.md, order of checks) -------------------------------
@@ -159,10 +153,10 @@ def host_data_request(
     booking_days = utc_days(booking.start, booking.end)
     calendars = {(h.user_id, d) for h in pool for d in window_days}
     stats_of = {h.user_id for h in pool}
-    counts_booking = booking.status is BookingStatus.ACCEPTED
+    holder_counted = holder is not None and _counted_for(event_type, booking, holder.user_id)
     if holder is not None:
         calendars |= {(holder.user_id, d) for d in booking_days}
-        if holder.is_round_robin_host:
+        if holder_counted:
             stats_of.add(holder.user_id)
     weighted = event_type.weights_enabled and len(pool) > 1
     return HostDataRequest(
@@ -177,9 +171,15 @@ def host_data_request(
         counters_of=frozenset(h.user_id for h in event_type.round_robin_hosts) if weighted else frozenset(),
         counter_interval=selection.current_interval_id(event_type, booking, now) if weighted else None,
         holder_timeline_of=holder.user_id
-        if holder is not None and holder.is_round_robin_host and counts_booking
+        if holder is not None and holder_counted and booking.status is BookingStatus.ACCEPTED
         else None,
     )
+
+
+def _counted_for(event_type: EventType, booking: Booking, user_id: int) -> bool:
+    """Whether the booking is recorded as counting for the user (a round-robin host of it)."""
+    recorded = bookkeeping.with_participants(booking, bookkeeping.EventTypeDirectory(event_type)).participants
+    return recorded is not None and user_id in recorded.round_robin
 
 
 # --- whom to pick ------------------------------------------------------------------------------
@@ -255,20 +255,6 @@ def reassigned_booking(
     return replace(booking, attendees=tuple(attendees))
 
 
-def _moved(day: CalendarDay, uid: str, entry: BusyEntry | None) -> CalendarDay:
-    busy = {k: v for k, v in day.busy.items() if k != uid}
-    if entry is not None:
-        busy[uid] = entry
-    return replace(day, busy=busy)
-
-
-def holding_users(event_type: EventType, booking: Booking) -> set[int]:
-    """Whose time the booking holds among those a reassignment can touch: the organizer and the
-    event type's hosts attending by email (the loader's calendars and counters read it the same way)."""
-    attending = (event_type.host_by_email(a.email) for a in booking.attendees)
-    return {booking.organizer_id} | {host.user_id for host in attending if host is not None}
-
-
 def plan_reassignment(
     kind: ReassignType,
     actor_id: int,
@@ -279,40 +265,29 @@ def plan_reassignment(
     winner: Host,
     data: HostData,
 ) -> Plan:
-    after = reassigned_booking(event_type, booking, holder, winner)
-    # Bookkeeping follows who holds the booking before and after, not who was asked to: a manual
-    # target already attending gains nothing, a holder still attending loses nothing.
-    before_ids, after_ids = holding_users(event_type, booking), holding_users(event_type, after)
-    gained, lost = sorted(after_ids - before_ids), sorted(before_ids - after_ids)  # ⊆ {winner}, {holder}
-
-    booking_days = utc_days(booking.start, booking.end)
-    entry = BusyEntry(booking.start, booking.end, booking.status)
-    writes = [_moved(data.calendars[(u, d)], booking.uid, entry) for u in gained for d in booking_days]
-    writes += [_moved(data.calendars[(u, d)], booking.uid, None) for u in lost for d in booking_days]
-    written = {(c.user_id, c.day) for c in writes}
+    # The bookkeeping follows whom the booking counts for before and after, not who was asked for:
+    # a manual target already attending gains nothing, a holder still attending loses nothing.
+    directory = bookkeeping.EventTypeDirectory(event_type)
+    before = bookkeeping.with_participants(booking, directory)
+    after = reassigned_booking(event_type, before, holder, winner)
+    after = replace(after, participants=bookkeeping.moved_participants(before, after, directory))
+    edits = bookkeeping.edits_for([BookingChange(before, after)])
+    needed = edits.reads()
+    latest_remaining = {(event_type.id, holder.user_id): data.holder_latest_other} if holder else {}
+    derived = bookkeeping.derived_writes(
+        edits,
+        DerivedState(
+            calendars=data.calendars,  # decoded on access: only the days written are
+            stats={host: data.stats[host[1]] for host in needed.stats},
+            latest_remaining=latest_remaining,
+        ),
+    )
+    written = {(c.user_id, c.day) for c in derived.calendar_days}
     # The winner's days the choice rested on must still be as read when the write lands.
     # By key: calendars decode on access, and only the winner's are needed here.
     checks = tuple(
         data.calendars[key] for key in data.calendars if key[0] == winner.user_id and key not in written
     )
-
-    stats: dict[int, HostStats] = {}
-    counters: dict[tuple[int, str], int] = {}
-    round_robin = {h.user_id for h in event_type.round_robin_hosts}
-    gained_rr = tuple(u for u in gained if u in round_robin)
-    lost_rr = tuple(u for u in lost if u in round_robin)
-    if booking.status is not BookingStatus.ACCEPTED:  # only ACCEPTED bookings are counted
-        gained_rr = lost_rr = ()
-    intervals = selection.all_interval_ids(booking.created_at, booking.start)
-    for user_id in gained_rr:
-        won = data.stats[user_id]
-        latest = max(filter(None, (won.last_booked_at, booking.created_at)))
-        stats[user_id] = replace(won, last_booked_at=latest)
-        counters |= {(user_id, i): 1 for i in intervals}
-    for user_id in lost_rr:
-        stats[user_id] = replace(data.stats[user_id], last_booked_at=data.holder_latest_other)
-        counters |= {(user_id, i): -1 for i in intervals}
-
     return Plan(
         kind=kind,
         actor_id=actor_id,
@@ -321,10 +296,6 @@ def plan_reassignment(
         after=after,
         winner=winner,
         holder=holder,
-        calendar_writes=tuple(writes),
+        derived=derived,
         calendar_checks=checks,
-        stats_writes=stats,
-        counter_deltas=counters,
-        timeline_removals=lost_rr,
-        timeline_additions=gained_rr,
     )

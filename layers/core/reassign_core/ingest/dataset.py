@@ -1,11 +1,18 @@
-"""The dataset file (docs/dataset.md): its schema, and a validation that lists every problem at once."""
+"""The dataset file: its schema, and a validation that lists every problem at once.
+
+Every problem in one round: each record is validated on its own, so a bad one does not hide the
+others, and references are checked among the records that are valid (an id whose record is bad
+still counts as existing, so one mistake is reported once). An unknown field is a problem, with
+the closest known name as a suggestion: a typo must never quietly change behaviour.
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -26,7 +33,7 @@ class DatasetError(Exception):
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _zone(name: str) -> str:
@@ -204,13 +211,24 @@ def _duplicates(collection: str, ids: list[Any], field: str) -> list[Problem]:
     ]
 
 
-def _references(data: Dataset) -> list[Problem]:
-    """What the schema alone cannot see: ids that point nowhere, duplicates, inverted intervals."""
-    users = {u.id for u in data.users}
-    schedules = {s.id for s in data.schedules}
-    teams = {t.id for t in data.teams}
-    clients = {c.id for c in data.oauthClients}
-    event_types = {e.id for e in data.eventTypes}
+def _duplicate_spells(spells: list[OutOfOffice]) -> list[Problem]:
+    """An entry is its user and interval: two alike would be one entry listed twice."""
+    counts = Counter((a.userId, a.start, a.end) for a in spells)
+    return [
+        Problem(path=f"outOfOffice[{i}]", reason="duplicate entry (same userId, start and end)")
+        for i, a in enumerate(spells)
+        if counts[(a.userId, a.start, a.end)] > 1
+    ]
+
+
+def _references(data: Dataset, invalid_ids: dict[str, set[Any]]) -> list[Problem]:
+    """What the schema alone cannot see: ids that point nowhere, duplicates, inverted intervals.
+    `invalid_ids`: ids of records already reported as invalid, which references may still name."""
+    users = {u.id for u in data.users} | invalid_ids["users"]
+    schedules = {s.id for s in data.schedules} | invalid_ids["schedules"]
+    teams = {t.id for t in data.teams} | invalid_ids["teams"]
+    clients = {c.id for c in data.oauthClients} | invalid_ids["oauthClients"]
+    event_types = {e.id for e in data.eventTypes} | invalid_ids["eventTypes"]
     problems = [
         *_duplicates("users", [u.id for u in data.users], "id"),
         *_duplicates("users", [u.email.casefold() for u in data.users], "email"),
@@ -221,6 +239,7 @@ def _references(data: Dataset) -> list[Problem]:
         *_duplicates("apiKeys", [k.key for k in data.apiKeys], "key"),
         *_duplicates("accessTokens", [t.token for t in data.accessTokens], "token"),
         *_duplicates("oauthClients", [c.id for c in data.oauthClients], "id"),
+        *_duplicate_spells(data.outOfOffice),
         *(
             problem
             for i, team in enumerate(data.teams)
@@ -295,14 +314,66 @@ def _references(data: Dataset) -> list[Problem]:
     return problems
 
 
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds (itself, or inside list[...] / ... | None)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return next((m for arg in get_args(annotation) if (m := _model_in(arg)) is not None), None)
+
+
+def _model_at(location: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model whose field list the last part of `location` (from the dataset's root) is looked up in."""
+    model: type[BaseModel] | None = Dataset
+    for part in location[:-1]:
+        if isinstance(part, str) and model is not None:
+            field = model.model_fields.get(part)
+            model = _model_in(field.annotation) if field is not None else None
+    return model
+
+
+def _unknown_field(location: tuple[int | str, ...]) -> str:
+    model = _model_at(location)
+    known = {name.casefold(): name for name in (model.model_fields if model else ())}
+    close = difflib.get_close_matches(str(location[-1]).casefold(), known, n=1, cutoff=0.6)
+    return f"unknown field; did you mean {known[close[0]]}?" if close else "unknown field"
+
+
+def _schema_problems(error: ValidationError, prefix: tuple[int | str, ...]) -> list[Problem]:
+    problems = []
+    for found in error.errors(include_url=False):
+        location = (*prefix, *found["loc"])
+        reason = _unknown_field(location) if found["type"] == "extra_forbidden" else found["msg"]
+        problems.append(Problem(path=_path(location), reason=reason))
+    return problems
+
+
 def parse_dataset(raw: Any) -> Dataset:
     """The whole file is checked before anything is written; every problem is reported."""
-    try:
-        data = Dataset.model_validate(raw)
-    except ValidationError as error:
-        raise DatasetError(
-            [Problem(path=_path(p["loc"]), reason=p["msg"]) for p in error.errors(include_url=False)]
-        ) from error
-    if problems := _references(data):
+    if not isinstance(raw, dict):
+        raise DatasetError([Problem(path="$", reason="a dataset is a JSON object (see docs for its fields)")])
+    problems = [
+        Problem(path=str(key), reason=_unknown_field((key,)))
+        for key in raw
+        if key not in Dataset.model_fields
+    ]
+    valid: dict[str, list[Any]] = {}
+    invalid_ids: dict[str, set[Any]] = {}
+    for name, field in Dataset.model_fields.items():
+        model, records = _model_in(field.annotation), raw.get(name, [])
+        valid[name], invalid_ids[name] = [], set()
+        if not isinstance(records, list):
+            problems.append(Problem(path=name, reason="must be a list"))
+            continue
+        assert model is not None
+        for index, record in enumerate(records):
+            try:
+                valid[name].append(model.model_validate(record))
+            except ValidationError as error:
+                problems.extend(_schema_problems(error, (name, index)))
+                if isinstance(record, dict) and isinstance(record.get("id"), int | str):
+                    invalid_ids[name].add(record["id"])
+    data = Dataset.model_validate(valid)
+    problems.extend(_references(data, invalid_ids))
+    if problems:
         raise DatasetError(problems)
     return data

@@ -1,280 +1,256 @@
-"""Load a dataset file into the service's tables: validated whole first, then batch-written.
+"""Load a dataset file into the service's tables, as changes to what they hold.
 
-Writes the records themselves and everything the selection reads instead of booking history:
-per-host-per-day calendars, last-booked stats, booking timelines and interval counters. Items are
-deterministic, so loading the same file twice changes nothing.
+    python -m reassign_core.ingest.loader data.json [--dry-run] [--endpoint-url URL]
+                                          [--table DataTable=name --table CredentialsTable=name]
 
-    python -m reassign_core.ingest.loader data.json [--endpoint-url URL] [--table DataTable=name ...]
+1. The whole file is validated first: a bad file is refused with every problem, nothing written.
+2. What the store holds is read by key, never by Scan: the loader's registry of the records it wrote,
+   the event types' partitions, the file's bookings, the calendars of users whose identity changed.
+3. The plan — what will be added, changed and removed, per kind — is printed; `--dry-run` stops here.
+4. Reference records are written and removed (the file is their whole truth: see records.py); then
+   bookings and out-of-office entries, each with the derived items the bookkeeping says they change,
+   in conditional transactions (bookings.py, apply.py); last the registry, so an interrupted load is
+   simply run again.
+
+Reloading over a live store is safe: bookings the service or the sync changed since they were loaded
+keep their newer state, bookings missing from the file are left alone, every derived item stays
+consistent with the bookings. Loading the same file twice: the second run has nothing to change.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
-import random
 import sys
-import time
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
-from datetime import time as time_of_day
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+from urllib.parse import urlparse
 
-from reassign_core.domain import selection
-from reassign_core.domain.models import (
-    Booking,
-    BookingStatus,
-    BusyEntry,
-    CalendarDay,
-    EventType,
-    Host,
-    HostStats,
-    Interval,
-    ResetInterval,
-    Schedule,
-    SchedulingType,
-    TimeRange,
-    TimestampBasis,
-    UserProfile,
-)
-from reassign_core.domain.timeutil import iso, utc_days
+from reassign_core.domain import bookkeeping
+from reassign_core.domain.bookkeeping import Edits
 from reassign_core.ingest import dataset as ds
-from reassign_core.store import codec, keys
-from reassign_core.store.codec import Item, to_wire
-
-BATCH_WRITE_LIMIT = 25
-MAX_BATCH_ATTEMPTS = 8
-PARALLEL_WRITERS = 8
-
-
-def _profile(user: ds.User) -> UserProfile:
-    return UserProfile(user.id, user.name, user.email, user.timeZone, user.defaultScheduleId)
-
-
-def schedule_model(schedule: ds.Schedule) -> Schedule:
-    """The file's weekly ranges (each for a set of days) as hours by weekday; empty override ranges
-    (start = end) dropped, the date kept: an override with no hours left is a day off."""
-    weekly: list[list[TimeRange]] = [[] for _ in range(7)]
-    for entry in schedule.availability:
-        for day in sorted(set(entry.days)):
-            weekly[day].append(codec.time_range(entry.startTime, entry.endTime))
-    overrides: dict[date, list[TimeRange]] = defaultdict(list)
-    for override in schedule.dateOverrides:
-        ranges = overrides[date.fromisoformat(override.date)]
-        if override.startTime != override.endTime:
-            ranges.append(codec.time_range(override.startTime, override.endTime))
-    # Sorted, so equal hours are spelled alike in the store (and parsed once: see codec.parse_week).
-    return Schedule(
-        id=schedule.id,
-        time_zone=schedule.timeZone,
-        weekly=tuple(tuple(sorted(day, key=_range_order)) for day in weekly),
-        overrides={day: tuple(sorted(ranges, key=_range_order)) for day, ranges in overrides.items()},
-    )
+from reassign_core.ingest.apply import Applier, LoadConflict
+from reassign_core.ingest.bookings import (
+    AwayUnit,
+    BookingPlan,
+    BookingUnit,
+    away_units,
+    booking_plan,
+    refreshed,
+    summary,
+)
+from reassign_core.ingest.records import (
+    KINDS,
+    Record,
+    ReferenceDiff,
+    Removal,
+    directory,
+    records,
+    reference_diff,
+    registry_item,
+)
+from reassign_core.store import keys
+from reassign_core.store.loading import CREDENTIALS_TABLE, DATA_TABLE, LoadStore, key_of
 
 
-def _range_order(hours: TimeRange) -> tuple[time_of_day, time_of_day]:
-    return hours.start, hours.end or time_of_day.max
+@dataclass
+class LoadPlan:
+    reference: ReferenceDiff
+    bookings: BookingPlan
+    away: list[AwayUnit]
+    derived: Edits  # everything the bookings and out-of-office changes do to derived items
+    directory: bookkeeping.Directory
+
+    def is_empty(self) -> bool:
+        return self.reference.is_empty() and not self.bookings.units and not self.away
+
+    def report(self) -> list[str]:
+        lines = []
+        for kind in KINDS:
+            added, changed = len(self.reference.added[kind]), len(self.reference.changed[kind])
+            if added or changed or self.reference.removed[kind]:
+                removed = len(self.reference.removed[kind])
+                lines.append(f"  {kind:<14} {added} to add, {changed} to change, {removed} to remove")
+        away = summary(self.away)
+        if away:
+            added, removed = away.get("add", 0), away.get("remove", 0)
+            lines.append(f"  {'outOfOffice':<14} {added} to add, 0 to change, {removed} to remove")
+        booked = summary(self.bookings.units)
+        if booked or self.bookings.kept:
+            lines.append(
+                f"  {'bookings':<14} {booked.get('add', 0)} to add, {booked.get('change', 0)} to change, "
+                f"{booked.get('recount', 0)} to recount (whom they count for changed); none removed"
+            )
+        if self.bookings.kept:
+            shown = ", ".join(self.bookings.kept[:5]) + (", ..." if len(self.bookings.kept) > 5 else "")
+            lines.append(
+                f"  {'':<14} {len(self.bookings.kept)} kept as the store has them "
+                f"(changed by the service since loaded): {shown}"
+            )
+        derived = self.derived
+        if not derived.is_empty():
+            timeline = sum(map(len, derived.timeline_added.values())) + sum(
+                map(len, derived.timeline_removed.values())
+            )
+            lines.append(
+                f"  {'derived':<14} {len(derived.reads().calendar_days)} calendar days, "
+                f"{len(derived.reads().stats)} last-booked times, {timeline} timeline entries, "
+                f"{len(derived.counters)} interval counters"
+            )
+        return lines or ["  nothing to change"]
 
 
-def _booking(booking: ds.Booking) -> Booking:
-    return codec.booking_from_item(booking.model_dump(mode="json") | {"version": 1})
-
-
-def _event_type(
-    event_type: ds.EventType,
-    profiles: Mapping[int, UserProfile],
-    parents: Mapping[int, int | None],
-    schedules: Mapping[int, Schedule],
-) -> EventType:
-    def own_schedule(host: ds.Host) -> Schedule | None:
-        """The copy a host item carries; none when the event type's own schedule applies."""
-        schedule_id = host.scheduleId or profiles[host.userId].default_schedule_id
-        if event_type.scheduleId is not None or schedule_id is None:
-            return None
-        return schedules[schedule_id]
-
-    return EventType(
-        id=event_type.id,
-        title=event_type.title,
-        team_id=event_type.teamId,
-        organization_id=parents.get(event_type.teamId) if event_type.teamId is not None else None,
-        owner_id=event_type.ownerId,
-        scheduling_type=SchedulingType(event_type.schedulingType) if event_type.schedulingType else None,
-        schedule_id=event_type.scheduleId,
-        event_name=event_type.eventName,
-        before_buffer_minutes=event_type.beforeEventBuffer,
-        after_buffer_minutes=event_type.afterEventBuffer,
-        weights_enabled=event_type.isRRWeightsEnabled,
-        reset_interval=ResetInterval(event_type.rrResetInterval),
-        timestamp_basis=TimestampBasis(event_type.rrTimestampBasis),
-        hosts=tuple(
-            Host(profiles[h.userId], h.isFixed, h.priority, h.weight, h.scheduleId, position, own_schedule(h))
-            for position, h in enumerate(event_type.hosts)
-        ),
-    )
-
-
-def derived_items(data: ds.Dataset) -> Iterator[Item]:
-    """Calendars, stats, timelines and counters, computed from the whole dataset."""
-    by_email = {u.email.casefold(): u.id for u in data.users}
-    busy: dict[tuple[int, date], dict[str, BusyEntry]] = defaultdict(dict)
-    away: dict[tuple[int, date], list[Interval]] = defaultdict(list)
-    bookings = [_booking(b) for b in data.bookings]  # instants in UTC (the dataset normalises them)
-    for booking in bookings:
-        if booking.status not in (BookingStatus.ACCEPTED, BookingStatus.PENDING):
-            continue
-        holders = {booking.organizer_id} | {
-            by_email[e] for a in booking.attendees if (e := a.email.casefold()) in by_email
-        }
-        for user_id in holders:
-            for day in utc_days(booking.start, booking.end):
-                busy[(user_id, day)][booking.uid] = BusyEntry(booking.start, booking.end, booking.status)
-    for ooo in data.outOfOffice:
-        for day in utc_days(ooo.start, ooo.end):
-            away[(ooo.userId, day)].append(Interval(ooo.start, ooo.end))
-    for user_id, day in sorted(busy.keys() | away.keys()):
-        yield codec.calendar_day_item(
-            CalendarDay(user_id, day, 1, busy.get((user_id, day), {}), tuple(away.get((user_id, day), [])))
+def plan_load(data: ds.Dataset, store: LoadStore) -> LoadPlan:
+    wanted = list(records(data))
+    registered = {
+        kind: {entry["SK"]: entry for entry in entries}
+        for kind, entries in zip(
+            [*KINDS, keys.OUT_OF_OFFICE],
+            store.partitions(keys.registry_partition(k) for k in [*KINDS, keys.OUT_OF_OFFICE]).values(),
+            strict=True,
         )
-
-    emails = {u.id: u.email.casefold() for u in data.users}
-    accepted_by_type: dict[int | None, list[Booking]] = defaultdict(list)
-    for booking in bookings:
-        if booking.status is BookingStatus.ACCEPTED:
-            accepted_by_type[booking.event_type_id].append(booking)
-    for event_type in data.eventTypes:
-        # A booking counts for each round-robin host who is its organizer or one of its attendees.
-        round_robin = {emails[h.userId]: h.userId for h in event_type.hosts if not h.isFixed}
-        booked: dict[int, list[Booking]] = {user_id: [] for user_id in round_robin.values()}
-        for b in accepted_by_type[event_type.id]:
-            involved = {round_robin[e] for a in b.attendees if (e := a.email.casefold()) in round_robin}
-            if emails.get(b.organizer_id) in round_robin:
-                involved.add(b.organizer_id)
-            for user_id in involved:
-                booked[user_id].append(b)
-        counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        for user_id, mine in booked.items():
-            last = max((b.created_at for b in mine), default=None)
-            yield codec.host_stats_item(event_type.id, user_id, HostStats(last, 1))
-            for b in mine:
-                yield codec.timeline_item(event_type.id, user_id, b.created_at, b.uid)
-                for interval in selection.all_interval_ids(b.created_at, b.start):
-                    counts[interval][user_id] += 1
-        for interval, per_host in sorted(counts.items()):
-            yield codec.interval_counts_item(event_type.id, interval, per_host)
+    }
+    diff = reference_diff(wanted, registered, _unregistered_hosts(data, store, wanted, registered))
+    who = directory(data)
+    bookings = booking_plan(data, store, who, diff.recount_users(registered))
+    away = away_units(data, list(registered[keys.OUT_OF_OFFICE].values()))
+    derived = bookkeeping.edits_for([*(u.change for u in bookings.units), *(u.change for u in away)])
+    return LoadPlan(diff, bookings, away, derived, who)
 
 
-def data_items(data: ds.Dataset) -> Iterator[Item]:
-    profiles = {u.id: _profile(u) for u in data.users}
-    for user in data.users:
-        yield codec.profile_item(profiles[user.id], user.username, user.role)
-    parents = {t.id: t.parentId for t in data.teams}
-    for team in data.teams:
-        yield {**keys.team(team.id), "id": team.id, "name": team.name, "parentId": team.parentId}
-        for member in team.members:
-            yield codec.membership_item(member.userId, team.id, member.role)
-    schedules = {s.id: schedule_model(s) for s in data.schedules}
-    for schedule in data.schedules:
-        yield codec.schedule_item(schedules[schedule.id], schedule.userId)
-    for event_type in data.eventTypes:
-        yield from codec.event_type_items(_event_type(event_type, profiles, parents, schedules))
-    for booking in data.bookings:
-        yield codec.booking_item(_booking(booking), booking.responses)
-    yield from derived_items(data)
+def _unregistered_hosts(
+    data: ds.Dataset, store: LoadStore, wanted: list[Record], registered: Mapping[str, Mapping[str, Any]]
+) -> list[Removal]:
+    """Host items in the event types' partitions that neither the file nor the registry knows
+    (written under an older key scheme, by position): the file is the whole truth for them too."""
+    event_types = {e.id for e in data.eventTypes} | {int(name) for name in registered["eventTypes"]}
+    known = {r.key for r in wanted if r.kind == "hosts"}
+    known |= {(e["itemPK"], e["itemSK"]) for e in registered["hosts"].values()}
+    found = store.partitions(keys.event_type_partition(e) for e in sorted(event_types))
+    return [
+        Removal("hosts", f"{event_type}#{item['userId']}", DATA_TABLE, key_of(item), "", registered=False)
+        for partition, items in found.items()
+        for item in items
+        if item["SK"].startswith(keys.HOST_PREFIX) and key_of(item) not in known
+        for event_type in [int(partition.removeprefix("EVENTTYPE#"))]
+    ]
 
 
-def _optional_iso(moment: datetime | None) -> str | None:
-    return iso(moment) if moment else None
+def apply_plan(plan: LoadPlan, store: LoadStore) -> None:
+    reference = plan.reference
+    for table in (DATA_TABLE, CREDENTIALS_TABLE):
+        puts = [
+            r.item
+            for kind in KINDS
+            for r in (*reference.added[kind], *reference.changed[kind])
+            if r.table == table
+        ]
+        store.write(table, puts, [])
+    # Credentials first: a key taken out of the file stops working before anything else changes.
+    for table in (CREDENTIALS_TABLE, DATA_TABLE):
+        gone = [r.key for kind in reversed(KINDS) for r in reference.removed[kind] if r.table == table]
+        store.write(table, [], gone)
+    # By creation day, then start day: bookings sharing both share every interval counter they feed,
+    # so a transaction holding several writes each counter once.
+    bookings = sorted(plan.bookings.units, key=_counter_order)
+    Applier(store, lambda units: refreshed(units, store, plan.directory)).apply([*bookings, *plan.away])
+    registry = [
+        registry_item(r) for kind in KINDS for r in (*reference.added[kind], *reference.changed[kind])
+    ]
+    forgotten = [
+        key_of(keys.registry_entry(r.kind, r.name))
+        for kind in KINDS
+        for r in reference.removed[kind]
+        if r.registered
+    ]
+    store.write(DATA_TABLE, registry, forgotten)
 
 
-def credential_items(data: ds.Dataset) -> Iterator[Item]:
-    """Only SHA-256 digests of keys and tokens are stored; the secrets stay in the file."""
-    for api_key in data.apiKeys:
-        yield {
-            **keys.api_key(keys.credential_hash(api_key.key)),
-            "userId": api_key.userId,
-            "expiresAt": _optional_iso(api_key.expiresAt),
-            "revokedAt": _optional_iso(api_key.revokedAt),
-        }
-    for token in data.accessTokens:
-        yield {
-            **keys.access_token(keys.credential_hash(token.token)),
-            "userId": token.userId,
-            "clientId": token.clientId,
-            "expiresAt": _optional_iso(token.expiresAt),
-            "revokedAt": _optional_iso(token.revokedAt),
-        }
-    for client in data.oauthClients:
-        yield {**keys.oauth_client(client.id), "name": client.name, "permissions": client.permissions}
-
-
-def _batches(values: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _write_batch(client: Any, table: str, batch: list[Item]) -> int:
-    pending = [{"PutRequest": {"Item": to_wire(item)}} for item in batch]
-    for attempt in range(MAX_BATCH_ATTEMPTS):
-        response = client.batch_write_item(RequestItems={table: pending})
-        pending = response.get("UnprocessedItems", {}).get(table, [])
-        if not pending:
-            return len(batch)
-        time.sleep(random.uniform(0, 0.05 * 2**attempt))  # throttled: back off before the rest
-    raise RuntimeError(f"{table}: {len(pending)} items still unprocessed after {MAX_BATCH_ATTEMPTS} attempts")
-
-
-def write_items(client: Any, table: str, values: Iterable[Item], progress: Any = None) -> int:
-    written = 0
-    with ThreadPoolExecutor(PARALLEL_WRITERS) as pool:
-        for count in pool.map(lambda b: _write_batch(client, table, b), _batches(values, BATCH_WRITE_LIMIT)):
-            written += count
-            if progress is not None and written % 1000 < BATCH_WRITE_LIMIT:
-                print(f"  {table}: {written} items", file=progress, flush=True)
-    return written
+def _counter_order(unit: BookingUnit) -> tuple[date, date, str]:
+    booking = unit.change.after
+    return booking.created_at.date(), booking.start.date(), booking.uid
 
 
 def load_dataset(
-    data: ds.Dataset, table_names: Mapping[str, str], client: Any, progress: Any = None
+    data: ds.Dataset,
+    table_names: Mapping[str, str],
+    client: Any,
+    progress: TextIO | None = None,
+    out: TextIO | None = None,
+    dry_run: bool = False,
 ) -> dict[str, int]:
-    # Every item is built before the first write: a problem found while building writes nothing.
-    return {
-        "DataTable": write_items(client, table_names["DataTable"], list(data_items(data)), progress),
-        "CredentialsTable": write_items(
-            client, table_names["CredentialsTable"], credential_items(data), progress
-        ),
-    }
+    """Plan, print the plan to `out` (if given) and, unless a dry run, apply it. Returns the number
+    of items written per table."""
+    store = LoadStore(client, table_names)
+    store.progress = progress
+    plan = plan_load(data, store)
+    if out is not None:
+        print("\n".join(plan.report()), file=out, flush=True)
+    if not dry_run and not plan.is_empty():
+        apply_plan(plan, store)
+    return dict(store.written)
 
 
 def read_dataset(path: Path) -> ds.Dataset:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        reason = (
+            "no such file" if isinstance(error, FileNotFoundError) else f"cannot be read: {error.strerror}"
+        )
+        raise ds.DatasetError([ds.Problem(path="$", reason=reason)]) from error
+    try:
+        raw = json.loads(text)
     except json.JSONDecodeError as error:
         raise ds.DatasetError([ds.Problem(path="$", reason=f"not valid JSON: {error}")]) from error
     return ds.parse_dataset(raw)
 
 
 def load_file(
-    path: Path, table_names: Mapping[str, str], client: Any, progress: Any = None
+    path: Path, table_names: Mapping[str, str], client: Any, progress: TextIO | None = None
 ) -> dict[str, int]:
     return load_dataset(read_dataset(path), table_names, client, progress)
 
 
-def main(argv: list[str] | None = None) -> int:
-    import boto3
+# --- command line ------------------------------------------------------------------------------
 
+
+def is_loopback(endpoint_url: str | None) -> bool:
+    host = urlparse(endpoint_url or "").hostname
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def publicly_known_secrets(data: ds.Dataset, demo_file: Path) -> list[str]:
+    """The file's API keys and tokens that the repository's demo data publishes to everyone."""
+    demo = json.loads(demo_file.read_text(encoding="utf-8"))
+    published = {k["key"] for k in demo.get("apiKeys", [])} | {
+        t["token"] for t in demo.get("accessTokens", [])
+    }
+    return [
+        s for s in (*(k.key for k in data.apiKeys), *(t.token for t in data.accessTokens)) if s in published
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
     from local import cfn
 
-    parser = argparse.ArgumentParser(description="Load a dataset file (docs/dataset.md) into the tables.")
+    parser = argparse.ArgumentParser(
+        prog="python -m reassign_core.ingest.loader",
+        description="Load a dataset file (docs/dataset.md) into the tables, as changes to what they hold.",
+    )
     parser.add_argument("file", type=Path)
+    parser.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
     parser.add_argument(
         "--endpoint-url", help="a local DynamoDB; missing tables are created from template.yaml"
     )
@@ -294,13 +270,39 @@ def main(argv: list[str] | None = None) -> int:
         for problem in error.problems:
             print(f"  {problem.path}: {problem.reason}", file=sys.stderr)
         return 1
-    table_names = {"DataTable": "DataTable", "CredentialsTable": "CredentialsTable"}
+    local_store = is_loopback(args.endpoint_url)
+    from local.store_setup import DEMO_DATA as demo_file  # the repository's demo data, published to all
+
+    if not local_store and (published := publicly_known_secrets(data, demo_file)):
+        print(
+            f"{args.file}: refused: {len(published)} of its API keys or tokens are the demo data's, which "
+            f"anyone can read in this repository. Load demo data only into a local endpoint "
+            f"(--endpoint-url http://localhost:8000).",
+            file=sys.stderr,
+        )
+        return 1
+    if local_store:
+        from local.dynamo import use_dummy_credentials
+
+        use_dummy_credentials()  # DynamoDB Local or moto: any credentials do, none may be configured
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    table_names = {DATA_TABLE: DATA_TABLE, CREDENTIALS_TABLE: CREDENTIALS_TABLE}
     table_names |= dict(entry.split("=", 1) for entry in args.table)
-    client = boto3.client("dynamodb", endpoint_url=args.endpoint_url)
-    if args.endpoint_url:
-        cfn.ensure_tables(client, cfn.load_template(args.template))
-    written = load_dataset(data, table_names, client, progress=sys.stderr)
-    print(json.dumps({"loaded": str(args.file), "items": written}))
+    try:
+        client = boto3.client("dynamodb", endpoint_url=args.endpoint_url)
+        if args.endpoint_url and not args.dry_run:
+            cfn.ensure_tables(client, cfn.load_template(args.template))
+        print(f"{args.file}{' (dry run: nothing is written)' if args.dry_run else ''}:", flush=True)
+        written = load_dataset(
+            data, table_names, client, progress=sys.stderr, out=sys.stdout, dry_run=args.dry_run
+        )
+    except (BotoCoreError, ClientError, LoadConflict) as error:
+        print(f"{args.file}: not loaded: {error}", file=sys.stderr)
+        return 1
+    if not args.dry_run:
+        print(json.dumps({"loaded": str(args.file), "items": written}))
     return 0
 
 

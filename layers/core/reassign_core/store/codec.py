@@ -22,6 +22,7 @@ from reassign_core.domain.models import (
     Host,
     HostStats,
     Interval,
+    Participants,
     ResetInterval,
     Schedule,
     SchedulingType,
@@ -106,10 +107,22 @@ def booking_from_item(item: Item) -> Booking:
         ),
         responses_name=name if isinstance(name, str) and name else None,
         version=item.get("version", 1),
+        participants=Participants(frozenset(item["people"]), frozenset(item.get("roundRobinPeople", ())))
+        if "people" in item
+        else None,
     )
 
 
+def participants_values(booking: Booking, people: str, round_robin: str) -> Item:
+    """The booking's participants as two lists of user ids (sorted: equal sets are stored alike)."""
+    recorded = booking.participants
+    if recorded is None:
+        raise ValueError(f"booking {booking.uid} has no participants to store")
+    return {people: sorted(recorded.people), round_robin: sorted(recorded.round_robin)}
+
+
 def booking_item(booking: Booking, responses: Mapping[str, Any] | None = None) -> Item:
+    recorded = participants_values(booking, "people", "roundRobinPeople") if booking.participants else {}
     return {
         **keys.booking(booking.uid),
         "uid": booking.uid,
@@ -123,6 +136,7 @@ def booking_item(booking: Booking, responses: Mapping[str, Any] | None = None) -
         "attendees": [attendee_item(a) for a in booking.attendees],
         "responses": dict(responses or {}),
         "version": booking.version,
+        **recorded,
     }
 
 
@@ -257,8 +271,9 @@ def event_type_items(event_type: EventType) -> list[Item]:
     }
     hosts = [
         {
-            **keys.event_type_host(event_type.id, host.position),
+            **keys.event_type_host(event_type.id, host.user_id),
             "userId": host.user_id,
+            "position": host.position,
             "isFixed": host.is_fixed,
             "priority": host.priority,
             "weight": host.weight,
@@ -296,7 +311,9 @@ def host_from_wire(wire_item: WireItem) -> Host:
         priority=int(wire_item["priority"]["N"]),
         weight=int(wire_item["weight"]["N"]),
         schedule_id=_optional_int(wire_item.get("scheduleId")),
-        position=int(wire_item["SK"]["S"].removeprefix(keys.HOST_PREFIX)),
+        position=int(position["N"])
+        if (position := wire_item.get("position"))
+        else int(wire_item["SK"]["S"].removeprefix(keys.HOST_PREFIX)),  # keyed by position before
         schedule=_schedule_from_hours(
             int(embedded["N"]),
             wire_item["hoursTimeZone"],
@@ -308,9 +325,14 @@ def host_from_wire(wire_item: WireItem) -> Host:
     )
 
 
+def _position(host: Host) -> int:
+    return host.position
+
+
 def event_type_from_wire(wire_items: Iterable[WireItem]) -> EventType | None:
-    """The event type partition: META, a HOST# item per host (in host order), a STATS# item per
-    round-robin host. Stats decode on first use: only the available hosts' are looked at."""
+    """The event type partition: META, a HOST# item per host (by user id; sorted here by their
+    `position`, the host order selection breaks ties by), a STATS# item per round-robin host.
+    Stats decode on first use: only the available hosts' are looked at."""
     meta: Item | None = None
     hosts: list[Host] = []
     stats: dict[int, WireItem] = {}
@@ -339,7 +361,7 @@ def event_type_from_wire(wire_items: Iterable[WireItem]) -> EventType | None:
         weights_enabled=meta.get("isRRWeightsEnabled", False),
         reset_interval=ResetInterval(meta.get("rrResetInterval", "MONTH")),
         timestamp_basis=TimestampBasis(meta.get("rrTimestampBasis", "CREATED_AT")),
-        hosts=tuple(hosts),
+        hosts=tuple(sorted(hosts, key=_position)),
         host_stats=LazyMapping(stats, lambda _, wire_item: host_stats_from_wire(wire_item)),
     )
 

@@ -57,14 +57,19 @@ def event_type(event_type_id: int) -> Key:
 HOST_PREFIX = "HOST#"
 
 
-def event_type_host(event_type_id: int, position: int) -> Key:
-    """Hosts sort by their position in the event type, which is the selection's tie-break order."""
-    return _key(event_type_partition(event_type_id), f"{HOST_PREFIX}{position:06d}")
+def event_type_host(event_type_id: int, user_id: int) -> Key:
+    """A host by user: a host list that shrinks or reorders rewrites exactly its own hosts. The
+    item keeps the host's position, the selection's tie-break order."""
+    return _key(event_type_partition(event_type_id), f"{HOST_PREFIX}{user_id}")
+
+
+def calendar_partition(user_id: int) -> str:
+    return f"CAL#{user_id}"
 
 
 def calendar_day(user_id: int, day: date) -> Key:
     """A host's busy and out-of-office intervals touching one UTC day, with a version."""
-    return _key(f"CAL#{user_id}", f"DAY#{day.isoformat()}")
+    return _key(calendar_partition(user_id), f"DAY#{day.isoformat()}")
 
 
 def host_timeline_partition(event_type_id: int, user_id: int) -> str:
@@ -96,6 +101,24 @@ def interval_counts(event_type_id: int, interval_id: str) -> Key:
 
 def counter_attribute(user_id: int) -> str:
     return f"u{user_id}"
+
+
+def registry_partition(kind: str) -> str:
+    """What the loader wrote of one kind of record (users, hosts, ...): one entry per record, so a
+    reload finds what the file no longer lists with a Query, never a Scan."""
+    return f"LOADED#{kind}"
+
+
+def registry_entry(kind: str, name: str) -> Key:
+    return _key(registry_partition(kind), name)
+
+
+OUT_OF_OFFICE = "outOfOffice"
+
+
+def out_of_office(user_id: int, start: datetime, end: datetime) -> Key:
+    """An out-of-office entry the loader wrote: it is its own registry entry."""
+    return registry_entry(OUT_OF_OFFICE, f"{user_id}#{iso(start)}#{iso(end)}")
 
 
 def credential_hash(secret: str) -> str:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from reassign_core.domain.planning import HostData, HostDataRequest, Plan
 from reassign_core.domain.timeutil import iso, parse_iso
 from reassign_core.store import codec, keys
 from reassign_core.store.codec import Item, LazyMapping, WireItem, from_wire, to_wire
+from reassign_core.store.derived import calendar_check, derived_actions
 
 BATCH_GET_LIMIT = 100
 NEVER_BOOKED = HostStats(last_booked_at=None, version=0)
@@ -249,51 +250,8 @@ class ReassignRepository:
                 }
             },
         ]
-        for day in plan.calendar_writes:
-            operations.append(
-                self._put_versioned(
-                    codec.calendar_day_item(replace(day, version=day.version + 1)), day.version
-                )
-            )
-        for day in plan.calendar_checks:
-            operations.append(
-                {
-                    "ConditionCheck": {
-                        "TableName": self._data_table,
-                        **_version_condition(day.version),
-                        "Key": to_wire(keys.calendar_day(day.user_id, day.day)),
-                    }
-                }
-            )
-        for user_id, stats in plan.stats_writes.items():
-            fresh = HostStats(stats.last_booked_at, stats.version + 1)
-            operations.append(
-                self._put_versioned(codec.host_stats_item(event_type_id, user_id, fresh), stats.version)
-            )
-        by_interval: dict[str, dict[int, int]] = {}
-        for (user_id, interval), delta in plan.counter_deltas.items():
-            by_interval.setdefault(interval, {})[user_id] = delta
-        for interval, deltas in sorted(by_interval.items()):
-            names = {f"#h{i}": keys.counter_attribute(u) for i, u in enumerate(deltas)}
-            operations.append(
-                {
-                    "Update": {
-                        "TableName": self._data_table,
-                        "Key": to_wire(keys.interval_counts(event_type_id, interval)),
-                        "UpdateExpression": "ADD " + ", ".join(f"#h{i} :d{i}" for i in range(len(deltas))),
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": to_wire(
-                            {f":d{i}": d for i, d in enumerate(deltas.values())}
-                        ),
-                    }
-                }
-            )
-        for user_id in plan.timeline_removals:
-            key = keys.host_timeline_entry(event_type_id, user_id, booking.created_at, booking.uid)
-            operations.append({"Delete": {"TableName": self._data_table, "Key": to_wire(key)}})
-        for user_id in plan.timeline_additions:
-            entry = codec.timeline_item(event_type_id, user_id, booking.created_at, booking.uid)
-            operations.append({"Put": {"TableName": self._data_table, "Item": to_wire(entry)}})
+        operations += derived_actions(self._data_table, plan.derived)
+        operations += [calendar_check(self._data_table, day) for day in plan.calendar_checks]
         return operations
 
     def _update_booking(self, plan: Plan, at: datetime) -> dict[str, Any]:
@@ -306,10 +264,11 @@ class ReassignRepository:
             ":at": iso(at),
             ":read": plan.before.version,
             ":next": plan.before.version + 1,
+            **codec.participants_values(after, ":people", ":roundRobin"),
         }
         assignments = (
             "userId = :organizer, title = :title, attendees = :attendees, reassignedById = :by, "
-            "updatedAt = :at, version = :next"
+            "updatedAt = :at, version = :next, people = :people, roundRobinPeople = :roundRobin"
         )
         if plan.reason is not None:
             values[":reason"] = plan.reason
@@ -322,11 +281,6 @@ class ReassignRepository:
                 "ConditionExpression": "version = :read",
                 "ExpressionAttributeValues": to_wire(values),
             }
-        }
-
-    def _put_versioned(self, item: Item, read_version: int) -> dict[str, Any]:
-        return {
-            "Put": {"TableName": self._data_table, "Item": to_wire(item), **_version_condition(read_version)}
         }
 
     # --- plumbing --------------------------------------------------------------------------
@@ -378,16 +332,6 @@ class ReassignRepository:
 
 def _key_of(wire_item: WireItem) -> tuple[str, str]:
     return wire_item["PK"]["S"], wire_item["SK"]["S"]
-
-
-def _version_condition(read_version: int) -> dict[str, Any]:
-    """The item is still at the version read; version 0 means it did not exist then."""
-    if read_version == 0:
-        return {"ConditionExpression": "attribute_not_exists(PK)"}
-    return {
-        "ConditionExpression": "version = :read",
-        "ExpressionAttributeValues": to_wire({":read": read_version}),
-    }
 
 
 class CredentialStore:

@@ -1,0 +1,368 @@
+"""One bookkeeping: what a change does to the data the selection reads instead of booking history.
+
+The derived data, all of it kept here and nowhere else:
+- calendar days, per user per UTC day: the ACCEPTED and PENDING bookings holding the user's time and
+  the user's out-of-office spells, each day with a version that writes are conditioned on;
+- per event type and round-robin host: a timeline (one entry per ACCEPTED booking, by creation),
+  the last-booked time (the timeline's latest entry) and interval counters (ACCEPTED bookings per
+  weighting interval, for every interval setting: see selection.all_interval_ids);
+- the schedule copies host items carry (see models.Host.schedule).
+
+A booking's people are its organizer (by user id) and its attendees matched to users by email, ignoring
+case; the round-robin hosts of its event type among them are the ones it is counted for. Both are
+recorded with the booking (models.Participants), so a change is a pair of recorded states.
+
+Three steps, so every caller reads only what it needs, in as few round trips as it likes:
+
+    edits = bookkeeping.edits_for([BookingChange(before, after), OutOfOfficeChange(...)])
+    needed = edits.reads()                                  # calendar days, stats, timelines
+    writes = bookkeeping.derived_writes(edits, DerivedState(...))  # each item at the version read
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Protocol
+
+from reassign_core.domain.models import (
+    BUSY_STATUSES,
+    Booking,
+    BookingStatus,
+    BusyEntry,
+    CalendarDay,
+    EventType,
+    HostStats,
+    Interval,
+    Participants,
+    Schedule,
+)
+from reassign_core.domain.selection import all_interval_ids
+from reassign_core.domain.timeutil import utc_days
+
+CalendarKey = tuple[int, date]  # (user id, UTC day)
+HostKey = tuple[int, int]  # (event type id, round-robin host's user id)
+CounterKey = tuple[int, str]  # (event type id, interval id)
+
+
+# --- who a booking counts for ------------------------------------------------------------------
+
+
+class Directory(Protocol):
+    """Who is who: users by email (ignoring case) and each event type's round-robin hosts."""
+
+    def user_by_email(self, email: str) -> int | None: ...
+
+    def round_robin_hosts(self, event_type_id: int | None) -> Collection[int]: ...
+
+
+class UserDirectory:
+    """Every user and every event type: resolves a booking's participants outright."""
+
+    def __init__(
+        self, user_ids_by_email: Mapping[str, int], round_robin: Mapping[int, Collection[int]]
+    ) -> None:
+        self._by_email = {email.casefold(): user_id for email, user_id in user_ids_by_email.items()}
+        self._round_robin = round_robin
+
+    def user_by_email(self, email: str) -> int | None:
+        return self._by_email.get(email.casefold())
+
+    def round_robin_hosts(self, event_type_id: int | None) -> Collection[int]:
+        return self._round_robin.get(event_type_id, ()) if event_type_id is not None else ()
+
+
+class EventTypeDirectory:
+    """What one event type knows: its hosts by email, its round-robin hosts. A reassignment only moves
+    the booking between its hosts, so this is all it needs (see `moved_participants`)."""
+
+    def __init__(self, event_type: EventType) -> None:
+        self._event_type = event_type
+        self._round_robin_ids = frozenset(h.user_id for h in event_type.round_robin_hosts)
+
+    def user_by_email(self, email: str) -> int | None:
+        host = self._event_type.host_by_email(email)
+        return host.user_id if host is not None else None
+
+    def round_robin_hosts(self, event_type_id: int | None) -> Collection[int]:
+        return self._round_robin_ids if event_type_id == self._event_type.id else ()
+
+
+def _people(booking: Booking, directory: Directory) -> frozenset[int]:
+    found = (directory.user_by_email(a.email) for a in booking.attendees)
+    return frozenset({booking.organizer_id, *(user_id for user_id in found if user_id is not None)})
+
+
+def participants(booking: Booking, directory: Directory) -> Participants:
+    """Whom the booking counts for, resolved from scratch (the directory must know every user)."""
+    people = _people(booking, directory)
+    return Participants(people, people & frozenset(directory.round_robin_hosts(booking.event_type_id)))
+
+
+def with_participants(booking: Booking, directory: Directory) -> Booking:
+    """The booking with its participants, resolved if none are recorded (a booking stored before
+    they were kept: its derived data was computed the same way)."""
+    if booking.participants is not None:
+        return booking
+    return replace(booking, participants=participants(booking, directory))
+
+
+def moved_participants(before: Booking, after: Booking, directory: Directory) -> Participants:
+    """The participants after a change that only moves people (a reassignment), from those recorded
+    before: whoever the directory sees leave or join changes, everybody else stays as recorded."""
+    recorded = with_participants(before, directory).participants
+    assert recorded is not None
+    seen_before, seen_after = _people(before, directory), _people(after, directory)
+    left, joined = seen_before - seen_after, seen_after - seen_before
+    round_robin = frozenset(directory.round_robin_hosts(after.event_type_id))
+    return Participants(
+        people=(recorded.people - left) | joined,
+        round_robin=(recorded.round_robin - left) | (joined & round_robin),
+    )
+
+
+# --- changes and the edits they make -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BookingChange:
+    """A booking created (`before` None) or changed in any way: time, status, people, event type.
+    Both states carry their participants."""
+
+    before: Booking | None
+    after: Booking
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfOfficeChange:
+    user_id: int
+    spell: Interval
+    added: bool  # False: removed
+
+
+Change = BookingChange | OutOfOfficeChange
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    event_type_id: int
+    user_id: int
+    created_at: datetime
+    uid: str
+
+
+@dataclass(slots=True)
+class Edits:
+    """What some changes do to derived items, before anything is read.
+
+    busy: per calendar day, each changed booking's entry there now (None: no longer there);
+    away: per calendar day, out-of-office spells added (True) or removed (False);
+    timeline_added / timeline_removed: per host, booking uid → creation time;
+    counters: per event type and interval, the change of each host's count.
+    """
+
+    busy: dict[CalendarKey, dict[str, BusyEntry | None]] = field(default_factory=lambda: defaultdict(dict))
+    away: dict[CalendarKey, list[tuple[Interval, bool]]] = field(default_factory=lambda: defaultdict(list))
+    timeline_added: dict[HostKey, dict[str, datetime]] = field(default_factory=lambda: defaultdict(dict))
+    timeline_removed: dict[HostKey, dict[str, datetime]] = field(default_factory=lambda: defaultdict(dict))
+    counters: dict[CounterKey, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+
+    def reads(self) -> Reads:
+        return Reads(
+            calendar_days=frozenset(self.busy.keys() | self.away.keys()),
+            stats=frozenset(self.timeline_added.keys() | self.timeline_removed.keys()),
+            timelines=frozenset(self.timeline_removed),
+        )
+
+    def touched_uids(self, host: HostKey) -> set[str]:
+        """The bookings these edits add to or take from a host's timeline."""
+        return self.timeline_added.get(host, {}).keys() | self.timeline_removed.get(host, {}).keys()
+
+    def is_empty(self) -> bool:
+        return not (self.busy or self.away or self.timeline_added or self.timeline_removed or self.counters)
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What the writes rest on: calendar days and stats (with their versions), and for each host
+    losing a timeline entry, the latest entry the edits leave alone (`DerivedState.latest_remaining`)."""
+
+    calendar_days: frozenset[CalendarKey]
+    stats: frozenset[HostKey]
+    timelines: frozenset[HostKey]
+
+
+def _calendar(booking: Booking | None) -> dict[CalendarKey, BusyEntry]:
+    if booking is None or booking.status not in BUSY_STATUSES:
+        return {}
+    assert booking.participants is not None, "a booking change carries its participants"
+    entry = BusyEntry(booking.start, booking.end, booking.status)
+    days = utc_days(booking.start, booking.end)
+    return {(user_id, day): entry for user_id in booking.participants.people for day in days}
+
+
+def _counted(booking: Booking | None) -> dict[HostKey, datetime]:
+    """The hosts an ACCEPTED booking is counted for, with the time its timeline entry sorts by."""
+    if booking is None or booking.status is not BookingStatus.ACCEPTED or booking.event_type_id is None:
+        return {}
+    assert booking.participants is not None, "a booking change carries its participants"
+    return {
+        (booking.event_type_id, user_id): booking.created_at for user_id in booking.participants.round_robin
+    }
+
+
+def _add_booking_change(edits: Edits, change: BookingChange) -> None:
+    uid = change.after.uid
+    before_days, after_days = _calendar(change.before), _calendar(change.after)
+    for key in before_days.keys() | after_days.keys():
+        if before_days.get(key) != after_days.get(key):
+            edits.busy[key][uid] = after_days.get(key)
+
+    before_counted, after_counted = _counted(change.before), _counted(change.after)
+    for host, created_at in before_counted.items():
+        if after_counted.get(host) != created_at:
+            edits.timeline_removed[host][uid] = created_at
+    for host, created_at in after_counted.items():
+        if before_counted.get(host) != created_at:
+            edits.timeline_added[host][uid] = created_at
+    for booking, counted, sign in ((change.before, before_counted, -1), (change.after, after_counted, 1)):
+        if not counted or booking is None:
+            continue
+        intervals = all_interval_ids(booking.created_at, booking.start)
+        for event_type_id, user_id in counted:
+            for interval in intervals:
+                per_host = edits.counters[(event_type_id, interval)]
+                per_host[user_id] = per_host.get(user_id, 0) + sign
+
+
+def _drop_zero_counts(edits: Edits) -> None:
+    """A booking moved within an interval leaves its counts as they were: nothing to write."""
+    for key, per_host in list(edits.counters.items()):
+        for user_id in [u for u, delta in per_host.items() if delta == 0]:
+            del per_host[user_id]
+        if not per_host:
+            del edits.counters[key]
+
+
+def edits_for(changes: Iterable[Change]) -> Edits:
+    """The edits of some changes together (each booking at most once)."""
+    edits = Edits()
+    for change in changes:
+        if isinstance(change, BookingChange):
+            _add_booking_change(edits, change)
+        else:
+            for day in utc_days(change.spell.start, change.spell.end):
+                edits.away[(change.user_id, day)].append((change.spell, change.added))
+    _drop_zero_counts(edits)
+    return edits
+
+
+# --- the writes --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedState:
+    """What was read for the edits (see Edits.reads). Calendar days and stats of version 0 are absent
+    items; `latest_remaining`: for a host losing timeline entries, the latest creation time among
+    its entries other than the bookings the edits touch (None: no other entry)."""
+
+    calendars: Mapping[CalendarKey, CalendarDay]
+    stats: Mapping[HostKey, HostStats]
+    latest_remaining: Mapping[HostKey, datetime | None]
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedWrites:
+    """The derived items to write. Calendar days and stats carry their new content at the version they
+    were read at: the write bumps it, on condition that it is still the one read. Counters are deltas."""
+
+    calendar_days: tuple[CalendarDay, ...]
+    stats: dict[HostKey, HostStats]
+    counters: dict[CounterKey, dict[int, int]]
+    timeline_added: tuple[TimelineEntry, ...]
+    timeline_removed: tuple[TimelineEntry, ...]
+
+
+def _day_after(
+    day: CalendarDay, busy: Mapping[str, BusyEntry | None], away: list[tuple[Interval, bool]]
+) -> CalendarDay:
+    entries = dict(day.busy)
+    for uid, entry in busy.items():
+        entries.pop(uid, None)
+        if entry is not None:
+            entries[uid] = entry
+    spells = list(day.out_of_office)
+    for spell, added in away:
+        if added:
+            spells.append(spell)
+        elif spell in spells:
+            spells.remove(spell)
+    # In time order: the same spells are stored alike, whatever order they came in.
+    return replace(day, busy=entries, out_of_office=tuple(sorted(spells, key=_spell_order)))
+
+
+def _spell_order(spell: Interval) -> tuple[datetime, datetime]:
+    return spell.start, spell.end
+
+
+def _entries(by_host: Mapping[HostKey, Mapping[str, datetime]]) -> Iterator[TimelineEntry]:
+    for (event_type_id, user_id), entries in by_host.items():
+        for uid, created_at in entries.items():
+            yield TimelineEntry(event_type_id, user_id, created_at, uid)
+
+
+def derived_writes(edits: Edits, state: DerivedState) -> DerivedWrites:
+    no_busy: Mapping[str, BusyEntry | None] = {}
+    days = tuple(
+        _day_after(state.calendars[key], edits.busy.get(key, no_busy), edits.away.get(key, []))
+        for key in dict.fromkeys([*edits.busy, *edits.away])
+    )
+    stats: dict[HostKey, HostStats] = {}
+    for host in dict.fromkeys([*edits.timeline_added, *edits.timeline_removed]):
+        current = state.stats[host]
+        # Losing an entry may lose the latest: fall back to the latest the edits leave alone.
+        base = state.latest_remaining[host] if host in edits.timeline_removed else current.last_booked_at
+        gained = edits.timeline_added.get(host, {}).values()
+        stats[host] = replace(current, last_booked_at=max(filter(None, (base, *gained)), default=None))
+    return DerivedWrites(
+        calendar_days=days,
+        stats=stats,
+        counters={key: dict(per_host) for key, per_host in edits.counters.items()},
+        timeline_added=tuple(_entries(edits.timeline_added)),
+        timeline_removed=tuple(_entries(edits.timeline_removed)),
+    )
+
+
+# --- schedule copies on host items -------------------------------------------------------------
+
+
+def copied_schedule_id(
+    event_type: EventType, host_schedule_id: int | None, default_schedule_id: int | None
+) -> int | None:
+    """The schedule a host item carries a copy of: the host's own (its `scheduleId`, else its user's
+    default); none when the event type has a schedule, which then applies to every host."""
+    if event_type.schedule_id is not None:
+        return None
+    return host_schedule_id or default_schedule_id
+
+
+def schedule_copy(
+    event_type: EventType,
+    host_schedule_id: int | None,
+    default_schedule_id: int | None,
+    schedules: Mapping[int, Schedule],
+) -> Schedule | None:
+    schedule_id = copied_schedule_id(event_type, host_schedule_id, default_schedule_id)
+    return schedules[schedule_id] if schedule_id is not None else None
+
+
+def hosts_carrying(schedule_id: int, event_types: Iterable[EventType]) -> list[HostKey]:
+    """The host items whose copy must be rewritten when this schedule changes."""
+    return [
+        (event_type.id, host.user_id)
+        for event_type in event_types
+        for host in event_type.hosts
+        if copied_schedule_id(event_type, host.schedule_id, host.user.default_schedule_id) == schedule_id
+    ]
