@@ -46,6 +46,7 @@ def dynamo(template: Template) -> Iterator[EmbeddedDynamoDB]:
                     "CredentialsTable": "CREDENTIALS_TABLE",
                     "OutboxTable": "OUTBOX_TABLE",
                     "IdempotencyTable": "IDEMPOTENCY_TABLE",
+                    "WebhooksTable": "WEBHOOKS_TABLE",
                 }[name]
             ] = table
         os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "BookingReassignTest")

@@ -1,0 +1,270 @@
+"""Webhooks function: the subscriptions API (user and event-type webhooks, deliveries, ping).
+Routing and shapes only; the rules live in reassign_core.services.webhook_subscriptions."""
+
+from __future__ import annotations
+
+import gc
+
+# Init-phase objects live as long as the execution environment (see functions/reassign/app.py).
+gc.disable()
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from reassign_core import webhook_runtime
+from reassign_core.api.responses import INTERNAL_ERROR, ErrorOutcome, error_body
+from reassign_core.api.webhook_responses import (
+    DeliveryListEnvelope,
+    PingEnvelope,
+    WebhookEnvelope,
+    WebhookListEnvelope,
+    documented,
+    success,
+    webhook_outcome,
+)
+from reassign_core.domain.errors import InvalidRequest, NotAuthenticated, ReassignError
+from reassign_core.services.webhook_subscriptions import Access
+from reassign_core.webhooks.subscriptions import Owner, WebhookCreate, WebhookPatch
+
+MAX_INT32 = 2**31 - 1
+
+logger = Logger()
+tracer = Tracer(patch_modules=["botocore"])
+app = APIGatewayRestResolver(enable_validation=True)
+
+WebhookId = Annotated[str, Path(min_length=1, max_length=64, description="The webhook's id")]
+EventTypeId = Annotated[int, Path(gt=0, le=MAX_INT32, description="The event type's id")]
+Take = Annotated[int, Query(ge=1, le=250, description="How many, 1-250")]
+Skip = Annotated[int, Query(ge=0, le=MAX_INT32, description="How many to skip")]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _access(write: bool) -> Access:
+    """The caller, once the OAuth client's scope is checked (before anything else is read)."""
+    context = app.current_event.request_context.authorizer
+    user_id = str(context.get("userId") or "")
+    if not user_id.isdigit():
+        raise NotAuthenticated
+    access = Access(int(user_id), str(context.get("authMethod") or ""), context.get("clientId") or None)
+    webhook_runtime.subscription_service().check_scope(access, write)
+    return access
+
+
+def _service() -> Any:
+    return webhook_runtime.subscription_service()
+
+
+def _user_owner(write: bool) -> Owner:
+    return _service().user_owner(_access(write))
+
+
+def _event_type_owner(write: bool) -> Owner:
+    access = _access(write)
+    raw = app.current_event.path_parameters["eventTypeId"]
+    if not (raw.isascii() and raw.isdecimal()):  # validation takes "+3", " 3" and "1_0" as numbers
+        raise InvalidRequest("eventTypeId: must be a positive integer")
+    return _service().event_type_owner(access, int(raw))
+
+
+def _ok(data: Any, status: int = 200) -> Response[Any]:
+    return Response(status, "application/json", success(data), headers=NO_STORE)
+
+
+def _documented(status: int, model: Any, event_type: bool, body: bool = False) -> dict[str, Any]:
+    return {"responses": documented(status, model, "OK", body=body, event_type=event_type)}
+
+
+# --- user webhooks: the caller's own ---------------------------------------------------------------
+
+
+@app.post(
+    "/webhooks", summary="Create a webhook of the caller", **_documented(201, WebhookEnvelope, False, True)
+)
+def create_user_webhook(body: Annotated[WebhookCreate, Body()]) -> Response[Any]:
+    return _ok(_service().create(_user_owner(write=True), body), 201)
+
+
+@app.get(
+    "/webhooks", summary="The caller's webhooks, oldest first", **_documented(200, WebhookListEnvelope, False)
+)
+def list_user_webhooks(take: Take = 250, skip: Skip = 0) -> Response[Any]:
+    return _ok(_service().list_webhooks(_user_owner(write=False), take, skip))
+
+
+@app.get(
+    "/webhooks/<webhookId>",
+    summary="One of the caller's webhooks",
+    **_documented(200, WebhookEnvelope, False),
+)
+def get_user_webhook(webhookId: WebhookId) -> Response[Any]:
+    return _ok(_service().get(_user_owner(write=False), webhookId))
+
+
+@app.patch(
+    "/webhooks/<webhookId>",
+    summary="Update one of the caller's webhooks",
+    **_documented(200, WebhookEnvelope, False, True),
+)
+def update_user_webhook(webhookId: WebhookId, body: Annotated[WebhookPatch, Body()]) -> Response[Any]:
+    return _ok(_service().update(_user_owner(write=True), webhookId, body))
+
+
+@app.delete(
+    "/webhooks/<webhookId>",
+    summary="Delete one of the caller's webhooks",
+    **_documented(200, WebhookEnvelope, False),
+)
+def delete_user_webhook(webhookId: WebhookId) -> Response[Any]:
+    return _ok(_service().delete(_user_owner(write=True), webhookId))
+
+
+@app.get(
+    "/webhooks/<webhookId>/deliveries",
+    summary="A webhook's deliveries, newest first",
+    **_documented(200, DeliveryListEnvelope, False),
+)
+def list_user_webhook_deliveries(webhookId: WebhookId, take: Take = 250, skip: Skip = 0) -> Response[Any]:
+    return _ok(_service().deliveries(_user_owner(write=False), webhookId, take, skip))
+
+
+@app.post(
+    "/webhooks/<webhookId>/ping",
+    summary="Send a PING to a webhook now",
+    **_documented(200, PingEnvelope, False),
+)
+def ping_user_webhook(webhookId: WebhookId) -> Response[Any]:
+    return _ok(_service().ping(_user_owner(write=True), webhookId))
+
+
+# --- event-type webhooks: for whoever may manage the event type ------------------------------------
+
+ET = "/event-types/<eventTypeId>/webhooks"
+
+
+@app.post(ET, summary="Create a webhook of an event type", **_documented(201, WebhookEnvelope, True, True))
+def create_event_type_webhook(
+    eventTypeId: EventTypeId, body: Annotated[WebhookCreate, Body()]
+) -> Response[Any]:
+    return _ok(_service().create(_event_type_owner(write=True), body), 201)
+
+
+@app.get(ET, summary="An event type's webhooks, oldest first", **_documented(200, WebhookListEnvelope, True))
+def list_event_type_webhooks(eventTypeId: EventTypeId, take: Take = 250, skip: Skip = 0) -> Response[Any]:
+    return _ok(_service().list_webhooks(_event_type_owner(write=False), take, skip))
+
+
+@app.get(
+    ET + "/<webhookId>", summary="One of an event type's webhooks", **_documented(200, WebhookEnvelope, True)
+)
+def get_event_type_webhook(eventTypeId: EventTypeId, webhookId: WebhookId) -> Response[Any]:
+    return _ok(_service().get(_event_type_owner(write=False), webhookId))
+
+
+@app.patch(
+    ET + "/<webhookId>",
+    summary="Update one of an event type's webhooks",
+    **_documented(200, WebhookEnvelope, True, True),
+)
+def update_event_type_webhook(
+    eventTypeId: EventTypeId, webhookId: WebhookId, body: Annotated[WebhookPatch, Body()]
+) -> Response[Any]:
+    return _ok(_service().update(_event_type_owner(write=True), webhookId, body))
+
+
+@app.delete(
+    ET + "/<webhookId>",
+    summary="Delete one of an event type's webhooks",
+    **_documented(200, WebhookEnvelope, True),
+)
+def delete_event_type_webhook(eventTypeId: EventTypeId, webhookId: WebhookId) -> Response[Any]:
+    return _ok(_service().delete(_event_type_owner(write=True), webhookId))
+
+
+@app.get(
+    ET + "/<webhookId>/deliveries",
+    summary="An event type webhook's deliveries, newest first",
+    **_documented(200, DeliveryListEnvelope, True),
+)
+def list_event_type_webhook_deliveries(
+    eventTypeId: EventTypeId, webhookId: WebhookId, take: Take = 250, skip: Skip = 0
+) -> Response[Any]:
+    return _ok(_service().deliveries(_event_type_owner(write=False), webhookId, take, skip))
+
+
+@app.post(
+    ET + "/<webhookId>/ping",
+    summary="Send a PING to an event type's webhook now",
+    **_documented(200, PingEnvelope, True),
+)
+def ping_event_type_webhook(eventTypeId: EventTypeId, webhookId: WebhookId) -> Response[Any]:
+    return _ok(_service().ping(_event_type_owner(write=True), webhookId))
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+
+def _http_error(outcome: ErrorOutcome, details: dict[str, Any] | None = None) -> Response[Any]:
+    headers = dict(NO_STORE)
+    if outcome.retry_after_seconds:
+        headers["Retry-After"] = str(outcome.retry_after_seconds)
+    return Response(
+        status_code=outcome.status,
+        content_type="application/json",
+        body=error_body(outcome, app.current_event.request_context.path, details),
+        headers=headers,
+    )
+
+
+@app.exception_handler(ReassignError)
+def handle_known_error(error: ReassignError) -> Response[Any]:
+    return _http_error(webhook_outcome(error))
+
+
+@app.exception_handler(RequestValidationError)
+def handle_invalid_request(error: RequestValidationError) -> Response[Any]:
+    problems = [_describe(problem) for problem in error.errors()]
+    outcome = ErrorOutcome(400, "BadRequestException", "; ".join(problems) or "Invalid request")
+    return _http_error(outcome, {"errors": problems})
+
+
+@app.not_found
+def handle_unknown_route(error: Exception) -> Response[Any]:
+    event = app.current_event
+    return _http_error(
+        ErrorOutcome(404, "NotFoundException", f"Cannot {event.http_method} {event.request_context.path}")
+    )
+
+
+@app.exception_handler(Exception)
+def handle_unexpected(error: Exception) -> Response[Any]:
+    logger.exception("Unexpected error")
+    return _http_error(INTERNAL_ERROR)
+
+
+def _describe(problem: dict[str, Any]) -> str:
+    location = ".".join(
+        str(part) for part in problem.get("loc", ()) if part not in ("body", "path", "header", "query")
+    )
+    message = str(problem.get("msg", "is invalid")).removeprefix("Value error, ")
+    return f"{location or 'body'}: {message}"
+
+
+# --- entry point ---------------------------------------------------------------------------------
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+# --- init phase ----------------------------------------------------------------------------------
+
+webhook_runtime.subscription_service()  # settings, clients and services made now, not on a request
+gc.freeze()
+gc.enable()
