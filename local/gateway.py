@@ -39,6 +39,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wsgi import get_input_stream
 
+from local import event_sources
 from local.cfn import ACCOUNT_ID, Api, Authorizer, Route, Template, load_template
 from local.dynamo import EmbeddedDynamoDB, prepare_store, use_dummy_credentials
 from local.invoke import DEMO_DATA, FunctionError, FunctionPool, apply_env, is_loopback
@@ -645,6 +646,7 @@ def main(argv: list[str] | None = None) -> int:
                 use_dummy_credentials()
             store = f"DynamoDB at {endpoint_url}" + (f", loaded with {data}" if data else "")
         prepare_store(template, endpoint_url, data)
+        template = event_sources.start(stack, template, endpoint_url)  # stream and queue consumers
         api = LocalApi(args.template, endpoint_url, template=template)
         server = make_server(args.host, args.port, api.wsgi, threaded=True, request_handler=_RequestHandler)
         shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
