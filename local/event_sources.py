@@ -27,6 +27,7 @@ from functools import partial
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from local.cfn import Template, load_yaml
 from local.dynamo import EmbeddedDynamoDB
@@ -152,11 +153,16 @@ class EventSourceRunner:
         self.template = template
         self.sources, self.queue_specs = read_sources(template)
         region = template.region
-        self._dynamodb: Any = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name=region)
-        self._streams: Any = boto3.client(
-            "dynamodbstreams", endpoint_url=dynamodb_endpoint, region_name=region
+        # No client retries: the pollers' own loops retry, and a stale stream iterator (a table that
+        # was recreated) must fail at once rather than after botocore's backoff.
+        config = Config(retries={"total_max_attempts": 1})
+        self._dynamodb: Any = boto3.client(
+            "dynamodb", endpoint_url=dynamodb_endpoint, region_name=region, config=config
         )
-        self._sqs: Any = boto3.client("sqs", endpoint_url=sqs_endpoint, region_name=region)
+        self._streams: Any = boto3.client(
+            "dynamodbstreams", endpoint_url=dynamodb_endpoint, region_name=region, config=config
+        )
+        self._sqs: Any = boto3.client("sqs", endpoint_url=sqs_endpoint, region_name=region, config=config)
         self._pools: dict[str, FunctionPool] = {}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
