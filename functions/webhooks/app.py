@@ -8,11 +8,15 @@ import gc
 # Init-phase objects live as long as the execution environment (see functions/reassign/app.py).
 gc.disable()
 
+import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -42,6 +46,7 @@ EventTypeId = Annotated[int, Path(gt=0, le=MAX_INT32, description="The event typ
 Take = Annotated[int, Query(ge=1, le=250, description="How many, 1-250")]
 Skip = Annotated[int, Query(ge=0, le=MAX_INT32, description="How many to skip")]
 NO_STORE = {"Cache-Control": "no-store"}
+NOT_JSON = "The body must be JSON (Content-Type: application/json)"
 
 
 def _access(write: bool) -> Access:
@@ -232,6 +237,11 @@ def handle_invalid_request(error: RequestValidationError) -> Response[Any]:
     return _http_error(outcome, {"errors": problems})
 
 
+@app.exception_handler(RequestUnsupportedContentType)
+def handle_not_json(error: RequestUnsupportedContentType) -> Response[Any]:
+    return _http_error(ErrorOutcome(400, "BadRequestException", NOT_JSON))
+
+
 @app.not_found
 def handle_unknown_route(error: Exception) -> Response[Any]:
     event = app.current_event
@@ -260,7 +270,37 @@ def _describe(problem: dict[str, Any]) -> str:
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Before routing: Powertools would otherwise parse forms and multipart bodies itself, and
+    # a mistyped query parameter must not quietly fall back to its default.
+    if event.get("body") and not _is_json(event):
+        return _early_error(event, NOT_JSON)
+    unknown = sorted(set(event.get("queryStringParameters") or {}) - _query_parameters(event))
+    if unknown:
+        return _early_error(event, f"Unknown query parameter: {unknown[0]!r}")
     return app.resolve(event, context)
+
+
+def _query_parameters(event: dict[str, Any]) -> set[str]:
+    """The lists (webhooks, deliveries) page with take and skip; no other route has any."""
+    resource = str(event.get("resource") or "")
+    listing = event.get("httpMethod") == "GET" and resource.endswith(("/webhooks", "/deliveries"))
+    return {"take", "skip"} if listing else set()
+
+
+def _early_error(event: dict[str, Any], message: str) -> dict[str, Any]:
+    path = (event.get("requestContext") or {}).get("path") or event.get("path") or ""
+    return {
+        "statusCode": 400,
+        "headers": {"Content-Type": "application/json", **NO_STORE},
+        "body": json.dumps(error_body(ErrorOutcome(400, "BadRequestException", message), path)),
+        "isBase64Encoded": False,
+    }
+
+
+def _is_json(event: dict[str, Any]) -> bool:
+    headers = event.get("headers") or {}
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "") or ""
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
 # --- init phase ----------------------------------------------------------------------------------

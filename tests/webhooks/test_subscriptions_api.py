@@ -205,3 +205,20 @@ def test_unauthenticated_calls_get_the_gateways_401(api: Wiring) -> None:
     response = api.api.handle("GET", "/v2/webhooks", {})
     error(response, 401, "UnauthorizedException")
     assert api.call("GET", "/webhooks", token=OWNER_KEY).status == 200
+
+
+def test_a_body_that_is_not_json_and_unknown_query_parameters_are_400s(api: Wiring) -> None:
+    form = api.api.handle(
+        "POST",
+        "/v2/webhooks",
+        {"Authorization": f"Bearer {OWNER_KEY}", "Content-Type": "application/x-www-form-urlencoded"},
+        "subscriberUrl=http://127.0.0.1/",
+    )
+    assert "JSON" in error(form, 400, "BadRequestException")
+    assert "JSON" in error(
+        api.api.handle("POST", "/v2/webhooks", {"Authorization": f"Bearer {OWNER_KEY}"}, "{not json"),
+        400,
+        "BadRequestException",
+    )
+    assert "'tkae'" in error(api.call("GET", "/webhooks?tkae=1"), 400, "BadRequestException")
+    assert api.call("GET", "/webhooks?take=1").status == 200

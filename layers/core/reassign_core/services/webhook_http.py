@@ -26,7 +26,7 @@ USER_AGENT = "booking-reassign-webhooks/1.0"
 
 def system_resolve(host: str, port: int) -> Sequence[str]:
     """Every address the system resolver gives for the name (IPv4 and IPv6)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)  # looked up now: tests can stand in
     return [str(info[4][0]) for info in infos]
 
 
