@@ -88,6 +88,7 @@ invoke: $(STAMP)
 
 bench: $(STAMP)
 	$(LOCAL_ENV) "$(PY)" -m bench.run
+	$(LOCAL_ENV) "$(PY)" -m bench.webhooks
 
 openapi: $(STAMP)
 	$(LOCAL_ENV) "$(PY)" -m local.openapi
