@@ -121,11 +121,22 @@ class Wiring:
         assert response.status == 201, response.body
         return str(response.json()["data"]["id"])
 
+    def redrive(self, source: str, destination: str) -> None:
+        """What `aws sqs start-message-move-task` does: every message moved to the other queue."""
+        sqs, source_url = self.runner._sqs, self.runner.queue_url(source)
+        for message in sqs.receive_message(QueueUrl=source_url, MaxNumberOfMessages=10).get("Messages", []):
+            sqs.send_message(QueueUrl=self.runner.queue_url(destination), MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=source_url, ReceiptHandle=message["ReceiptHandle"])
+
     def queue_messages(self, queue: str) -> list[dict[str, Any]]:
-        """What sits in a queue now (test inspection only: received and made visible again)."""
-        sqs = self.runner._sqs
-        found = sqs.receive_message(QueueUrl=self.runner.queue_url(queue), MaxNumberOfMessages=10)
-        return [json.loads(m["Body"]) for m in found.get("Messages", [])]
+        """What sits in a queue now (test inspection only: received, then made visible again)."""
+        sqs, url = self.runner._sqs, self.runner.queue_url(queue)
+        found = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        for message in found:
+            sqs.change_message_visibility(
+                QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+        return [json.loads(m["Body"]) for m in found]
 
 
 @pytest.fixture(scope="module")

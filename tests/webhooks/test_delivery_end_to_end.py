@@ -138,6 +138,12 @@ def test_a_receiver_that_always_fails_ends_in_the_dead_letter_queue(
     time.sleep(SETTLE)
     assert len(broken.hits) == 3, "no attempt after the last"
 
+    broken.statuses = [200]  # the receiver is fixed: redrive the dead letter, as docs/webhooks.md says
+    wiring.redrive("DeliveryDeadLetterQueue", "DeliveryQueue")
+    assert len(broken.wait_for(4)) == 4
+    assert broken.hits[3].headers["webhook-id"] == broken.hits[0].headers["webhook-id"]
+    wait_until(lambda: deliveries(wiring, webhook_id, host_key(3))[0]["status"] == "delivered")
+
 
 def test_a_410_deactivates_the_webhook(
     wiring: Wiring, store: Any, receivers: Callable[..., Receiver]

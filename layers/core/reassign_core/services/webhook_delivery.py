@@ -1,6 +1,7 @@
 """Deliver one queued (event, webhook) pair: sign, POST, log; decide what happens after a failure.
 
-- 2xx: delivered. A copy of a delivered or concluded message is acknowledged without a request.
+- 2xx: delivered. A copy of a delivered or concluded message is acknowledged without a request,
+  except a failed one moved back from the dead-letter queue (a redrive): that is tried afresh.
 - 410: the webhook is deactivated and the delivery fails; nothing more is sent to it.
 - anything else: the message stays in the queue, invisible for the next delay of the retry
   schedule (RetryLater makes the batch report it as failed); after the last attempt it is moved
@@ -13,6 +14,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -68,7 +70,9 @@ class DeliveryService:
             message.owner, message.webhook_id, message.created_at, message.event_id
         )
         if record is not None and record.status is not DeliveryStatus.PENDING:
-            return record.status  # a duplicate of a delivery already concluded
+            redriven = message.dead_lettered and record.status is DeliveryStatus.FAILED
+            if not redriven:
+                return record.status  # a copy of a delivery already concluded
         if webhook is None or not webhook.active:
             note = "webhook was deleted" if webhook is None else "webhook is inactive"
             self._record(message, DeliveryStatus.FAILED, None, note=note)
@@ -127,7 +131,7 @@ class DeliveryService:
     def _give_up(self, message: DeliveryMessage, result: AttemptResult | None) -> None:
         # Into the dead-letter queue first: should the log write then fail, the message comes back
         # and is moved again (a duplicate there), rather than marked failed and lost.
-        self._dead_letters.send(message.to_json())
+        self._dead_letters.send(replace(message, dead_lettered=True).to_json())
         self._record(message, DeliveryStatus.FAILED, result, note=None if result else "attempts exhausted")
 
     def _record(

@@ -52,6 +52,8 @@ class DeliveryMessage:
     booking_uid: str | None
     created_at: str
     body: dict[str, Any]
+    # Set on the copy put in the dead-letter queue: moved back from there, it is tried afresh.
+    dead_lettered: bool = False
 
     @property
     def id(self) -> str:
@@ -66,6 +68,7 @@ class DeliveryMessage:
             "bookingUid": self.booking_uid,
             "createdAt": self.created_at,
             "body": self.body,
+            **({"deadLettered": True} if self.dead_lettered else {}),
         }
 
     @classmethod
@@ -83,6 +86,7 @@ class DeliveryMessage:
                 booking_uid=data.get("bookingUid"),
                 created_at=str(data["createdAt"]),
                 body=data["body"],
+                dead_lettered=data.get("deadLettered") is True,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"not a delivery message: {error}") from error
