@@ -106,6 +106,8 @@ def test_patch_changes_only_what_it_names_and_null_removes(api: Wiring) -> None:
     removed = api.call("PATCH", f"/webhooks/{webhook_id}", {"secret": None}).json()["data"]
     assert removed["hasSecret"] is False and removed["active"] is False
     error(api.call("PATCH", f"/webhooks/{webhook_id}", {"active": None}), 400, "BadRequestException")
+    refused = api.call("PATCH", f"/webhooks/{webhook_id}", {"subscriberUrl": "http://0xa9fea9fe/latest"})
+    assert "private" in error(refused, 400, "BadRequestException")  # 169.254.169.254, as a hex literal
 
 
 @pytest.mark.parametrize(
