@@ -74,8 +74,9 @@ pytest: $(STAMP)
 build: $(STAMP)
 	PATH="$(VENV_BIN):$$PATH" PYTHON313="$(PY)" "$(VENV_BIN)/sam" build --template template.yaml
 
+# WEBHOOK_ALLOW_LOCAL_URLS: only here may webhooks use http:// and loopback receivers.
 run: $(STAMP)
-	$(LOCAL_ENV) "$(PY)" -m local.gateway --port $(PORT) $(if $(DATA),--data "$(DATA)") $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
+	$(LOCAL_ENV) WEBHOOK_ALLOW_LOCAL_URLS=true "$(PY)" -m local.gateway --port $(PORT) $(if $(DATA),--data "$(DATA)") $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
 
 load: $(STAMP)
 	@[ -n "$(DATA)" ] || { echo "usage: make load DATA=file.json [ENDPOINT=url] [DRY_RUN=1]" >&2; exit 2; }
@@ -87,6 +88,7 @@ invoke: $(STAMP)
 
 bench: $(STAMP)
 	$(LOCAL_ENV) "$(PY)" -m bench.run
+	$(LOCAL_ENV) "$(PY)" -m bench.webhooks
 
 openapi: $(STAMP)
 	$(LOCAL_ENV) "$(PY)" -m local.openapi

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import json
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,26 @@ from reassign_core.ingest.loader import load_dataset  # noqa: E402
 from reassign_core.store import keys  # noqa: E402
 from reassign_core.store.codec import from_wire  # noqa: E402
 from tests.factories import LambdaContext  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_dns_lookups() -> Iterator[None]:
+    """No test asks a DNS server anything: only IP literals and localhost resolve (webhook URLs
+    are resolved to be checked; a stand-in resolver is how a test makes a name mean something)."""
+    real = socket.getaddrinfo
+
+    def local_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(name.split("%", 1)[0])
+        except ValueError:
+            if name != "localhost":
+                raise socket.gaierror(socket.EAI_NONAME, f"{name}: no DNS in tests") from None
+        return real(host, *args, **kwargs)
+
+    socket.getaddrinfo = local_only
+    yield
+    socket.getaddrinfo = real
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +68,7 @@ def dynamo(template: Template) -> Iterator[EmbeddedDynamoDB]:
                     "CredentialsTable": "CREDENTIALS_TABLE",
                     "OutboxTable": "OUTBOX_TABLE",
                     "IdempotencyTable": "IDEMPOTENCY_TABLE",
+                    "WebhooksTable": "WEBHOOKS_TABLE",
                 }[name]
             ] = table
         os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "BookingReassignTest")

@@ -14,6 +14,7 @@ import json
 from contextlib import ExitStack
 from pathlib import Path
 
+from local import event_sources
 from local.cfn import load_template
 from local.gateway.api import LocalApi
 from local.http_server import http_server
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     template = load_template(args.template)
     with ExitStack() as stack:
         store = open_store(stack, template, args.endpoint_url, Path(args.data) if args.data else None)
+        template = event_sources.start(stack, template, store.endpoint_url)  # stream and queue consumers
         api = LocalApi(args.template, store.endpoint_url, template=template)
         server = http_server(api.handle, args.host, args.port)
         shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host

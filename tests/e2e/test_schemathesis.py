@@ -6,7 +6,7 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import positive_data_acceptance, unsupported_method
 
 from tests.conftest import ROOT
 from tests.factories import OWNER_KEY, base_dataset
@@ -24,5 +24,7 @@ def test_api_conforms_to_its_openapi_document(case: Any, base_url: str, store: A
         base_url=base_url,
         headers={"Authorization": f"Bearer {OWNER_KEY}"},
         # Valid-looking uids mostly name no booking: a 404 there is the right answer, not a failure.
-        excluded_checks=[positive_data_acceptance],
+        # API Gateway answers a method no route declares with its MISSING_AUTHENTICATION_TOKEN
+        # response (a 404 here), never a 405: only paths with parameters escape that check.
+        excluded_checks=[positive_data_acceptance, unsupported_method],
     )

@@ -37,10 +37,14 @@ def test_real_template_routes(real: Template) -> None:
     assert list(real.apis) == ["ReassignApi"]
     api = real.apis["ReassignApi"]
     assert api.stage == "v2"
-    assert {(r.method, r.resource, r.function_id, r.authorizer) for r in api.routes} == {
+    routes = {(r.method, r.resource, r.function_id, r.authorizer) for r in api.routes}
+    webhooks = {r for r in routes if r[2] == "WebhooksFunction"}
+    assert routes - webhooks == {
         ("POST", "/bookings/{bookingUid}/reassign", "ReassignFunction", api.default_authorizer),
         ("POST", "/bookings/{bookingUid}/reassign/{userId}", "ReassignFunction", api.default_authorizer),
     }
+    # The webhooks API: 7 routes for user webhooks and 7 for event-type webhooks, same authorizer.
+    assert len(webhooks) == 14 and {r[3] for r in webhooks} == {api.default_authorizer}
 
 
 def test_real_template_authorizer(real: Template) -> None:
@@ -93,6 +97,7 @@ def test_real_template_tables(real: Template) -> None:
         "CredentialsTable": "CredentialsTable",
         "OutboxTable": "OutboxTable",
         "IdempotencyTable": "IdempotencyTable",
+        "WebhooksTable": "WebhooksTable",
     }
     assert real.tables["OutboxTable"].ttl_attribute == "expiresAt"
     assert real.tables["OutboxTable"].stream_view_type is not None

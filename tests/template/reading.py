@@ -92,10 +92,16 @@ def actions_by_resource(statements: list[dict[str, Any]]) -> dict[str, set[str]]
     return out
 
 
-EXPECTED_TABLES = {"DataTable", "CredentialsTable", "OutboxTable", "IdempotencyTable"}
+EXPECTED_TABLES = {"DataTable", "CredentialsTable", "OutboxTable", "IdempotencyTable", "WebhooksTable"}
 
 
 FUNCTIONS = {"ReassignFunction": "functions/reassign", "AuthorizerFunction": "functions/authorizer"}
 
 
+# Checked by tests/template/test_webhooks_template.py (their timeouts and event sources differ).
+WEBHOOK_FUNCTIONS = {
+    "WebhooksFunction": "functions/webhooks",
+    "FanoutFunction": "functions/fanout",
+    "DeliveryFunction": "functions/delivery",
+}
 LAYERS = {"CoreLayer": "layers/core", "DepsLayer": "layers/deps"}

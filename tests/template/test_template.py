@@ -14,7 +14,17 @@ import pytest
 import yaml
 
 from local.cfn import CfnLoader
-from tests.template.reading import EXPECTED_TABLES, FUNCTIONS, LAYERS, ROOT, fn_env, fn_prop, of_type, props
+from tests.template.reading import (
+    EXPECTED_TABLES,
+    FUNCTIONS,
+    LAYERS,
+    ROOT,
+    WEBHOOK_FUNCTIONS,
+    fn_env,
+    fn_prop,
+    of_type,
+    props,
+)
 
 
 def test_loader_turns_short_tags_into_long_form() -> None:
@@ -44,7 +54,7 @@ def test_parameters_and_defaults(tpl: dict[str, Any]) -> None:
 
 
 def test_functions_runtime_build_and_layers(tpl: dict[str, Any], resources: dict[str, Any]) -> None:
-    assert set(of_type(resources, "AWS::Serverless::Function")) == set(FUNCTIONS)
+    assert set(of_type(resources, "AWS::Serverless::Function")) == set(FUNCTIONS) | set(WEBHOOK_FUNCTIONS)
     for fn, code_dir in FUNCTIONS.items():
         assert fn_prop(tpl, fn, "Runtime") == "python3.13"
         assert fn_prop(tpl, fn, "Architectures") == ["x86_64"]

@@ -174,3 +174,17 @@ def test_only_api_gateway_events_go_to_the_resolver() -> None:
     assert is_api_gateway_request(http_event("/bookings/b-1/reassign"))
     assert not is_api_gateway_request({"bookingUid": "b-1", "actorUserId": 1})
     assert not is_api_gateway_request(["httpMethod", "requestContext"])
+
+
+def test_a_route_matches_the_whole_path_not_up_to_a_final_newline() -> None:
+    app = rest_resolver(logger, versioned=False)
+
+    @app.get("/webhooks")
+    def listing() -> list[str]:
+        return []
+
+    event = http_event("/webhooks/\n") | {"httpMethod": "GET"}
+    response = app.resolve(event, {})
+
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["error"]["code"] == "NotFoundException"

@@ -3,6 +3,7 @@ registers on its resolver, so each answers every failure alike."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -28,23 +29,31 @@ BODY_NOT_JSON = "body: must be JSON (Content-Type: application/json)"
 
 
 def error_response(
-    app: APIGatewayRestResolver, outcome: ErrorOutcome, details: dict[str, Any] | None = None
+    app: APIGatewayRestResolver,
+    outcome: ErrorOutcome,
+    details: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
-    headers = {"Retry-After": str(outcome.retry_after_seconds)} if outcome.retry_after_seconds else None
+    headers = dict(headers or {})
+    if outcome.retry_after_seconds:
+        headers["Retry-After"] = str(outcome.retry_after_seconds)
     return Response(
         status_code=outcome.status,
         content_type="application/json",
         body=error_body(outcome, app.current_event.request_context.path, details),
-        headers=headers,
+        headers=headers or None,
     )
 
 
-def register_error_handlers(app: APIGatewayRestResolver, logger: Logger) -> None:
-    """Every failure of a route answers the error envelope; unexpected ones are logged, never shown."""
+def register_error_handlers(
+    app: APIGatewayRestResolver, logger: Logger, headers: Mapping[str, str] | None = None
+) -> None:
+    """Every failure of a route answers the error envelope (with `headers`); unexpected ones are
+    logged, never shown."""
 
     @app.exception_handler(ReassignError)
     def handle_domain_error(error: ReassignError) -> Response:
-        return error_response(app, outcome_of(error))
+        return error_response(app, outcome_of(error), headers=headers)
 
     @app.exception_handler([RequestValidationError, RequestUnsupportedContentType])
     def handle_invalid_request(error: RequestValidationError | RequestUnsupportedContentType) -> Response:
@@ -55,14 +64,16 @@ def register_error_handlers(app: APIGatewayRestResolver, logger: Logger) -> None
             described = [BODY_NOT_JSON]
         else:
             described = describe_problems(problems)
-        return error_response(app, bad_request(described), {"errors": described})
+        return error_response(app, bad_request(described), {"errors": described}, headers=headers)
 
     @app.not_found
     def handle_unknown_route(error: Exception) -> Response:
         event = app.current_event
-        return error_response(app, not_found(f"Cannot {event.http_method} {event.request_context.path}"))
+        return error_response(
+            app, not_found(f"Cannot {event.http_method} {event.request_context.path}"), headers=headers
+        )
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         logger.exception("Unexpected error")
-        return error_response(app, INTERNAL_ERROR)
+        return error_response(app, INTERNAL_ERROR, headers=headers)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reassign_core.domain import errors
+from reassign_core.webhooks import errors as webhook_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,10 @@ class ErrorOutcome:
 
 # Most specific first: the first class an error is an instance of decides.
 _MAPPING: tuple[tuple[type[errors.ReassignError], int, str], ...] = (
+    (webhook_errors.WebhookNotFound, 404, "NotFoundException"),
+    (webhook_errors.EventTypeNotFound, 404, "NotFoundException"),
+    (webhook_errors.EventTypeAccessDenied, 403, "ForbiddenException"),
+    (webhook_errors.MissingScope, 403, "ForbiddenException"),
     (errors.InvalidRequest, 400, "BadRequestException"),
     (errors.NotRoundRobin, 400, "BadRequestException"),
     (errors.BookingNotReassignable, 400, "BadRequestException"),
@@ -59,7 +64,8 @@ def describe_problems(problems: Iterable[Mapping[str, Any]]) -> list[str]:
     described = []
     for problem in problems:
         location = ".".join(
-            str(part) for part in problem.get("loc", ()) if part not in ("body", "path", "header")
+            str(part) for part in problem.get("loc", ()) if part not in ("body", "path", "header", "query")
         )
-        described.append(f"{location or 'body'}: {problem.get('msg', 'is invalid')}")
+        message = str(problem.get("msg", "is invalid")).removeprefix("Value error, ")
+        described.append(f"{location or 'body'}: {message}")
     return described

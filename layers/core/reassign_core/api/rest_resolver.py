@@ -4,10 +4,13 @@ answered with the error envelope (see http_errors)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
@@ -46,19 +49,31 @@ class _RequestChecks(OpenAPIRequestValidationMiddleware):
         return body
 
 
-def rest_resolver(logger: Logger, *, versioned: bool) -> APIGatewayRestResolver:
+class _ExactRoutes(APIGatewayRestResolver):
+    """Routes match the whole path: Powertools ends its patterns with `$`, which also matches before
+    a final newline, so `/webhooks/%0A` would reach the `/webhooks` route."""
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = r"^{}/*\Z") -> re.Pattern[str]:
+        compiled: re.Pattern[str] = ApiGatewayResolver._compile_regex(rule, base_regex)
+        return re.compile(compiled.pattern, re.DOTALL) if rule == ".*" else compiled  # the catch-all
+
+
+def rest_resolver(
+    logger: Logger, *, versioned: bool, error_headers: Mapping[str, str] | None = None
+) -> APIGatewayRestResolver:
     """A resolver whose routes' input is validated from their declarations.
 
     versioned: every route requires the `cal-api-version` header (and declares it as
     `cal_api_version: ApiVersion`, for the OpenAPI document); a wrong or missing one is the
     only problem reported, whatever else is wrong with the request.
     """
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = _ExactRoutes(enable_validation=True)
     # Powertools runs this middleware first on every route, before any middleware of ours.
     if not isinstance(
         getattr(app, "_request_validation_middleware", None), OpenAPIRequestValidationMiddleware
     ):
         raise RuntimeError("this Powertools version validates requests elsewhere: update rest_resolver")
     app._request_validation_middleware = _RequestChecks(versioned)
-    register_error_handlers(app, logger)
+    register_error_handlers(app, logger, error_headers)
     return app

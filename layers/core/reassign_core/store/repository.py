@@ -240,6 +240,7 @@ class ReassignRepository:
                                 "title": after.title,
                                 "startTime": iso(after.start),
                                 "endTime": iso(after.end),
+                                "status": after.status.value,  # for the webhooks' payload
                                 "organizerId": after.organizer_id,
                                 "attendees": [codec.attendee_item(a) for a in after.attendees],
                             },
