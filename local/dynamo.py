@@ -4,15 +4,18 @@ moto applies a TransactWriteItems under no lock, so two threads could interleave
 condition checks and writes; a single-threaded server makes every request atomic, which is
 what DynamoDB guarantees. Requests from many client threads simply queue on the socket.
 
-Memory and time per request stay flat however many transactions it has applied
-(local.dynamo_backend).
+Two more ways it behaves like DynamoDB where the service depends on it: a TransactWriteItems
+honours its ClientRequestToken (local.dynamo_tokens), and memory and time per request stay flat
+however many transactions it has applied (local.dynamo_backend).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,6 +24,7 @@ import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local.cfn import Template, ensure_tables
+from local.dynamo_tokens import ClientRequestTokens
 
 DEFAULT_REGION = "us-east-1"
 
@@ -48,7 +52,9 @@ class EmbeddedDynamoDB:
     ...     client = db.client()
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         # Imported here: moto's server pulls in flask, which nothing else needs.
         from moto.server import (
             DomainDispatcherApplication,
@@ -64,9 +70,10 @@ class EmbeddedDynamoDB:
 
         use_dummy_credentials()
         dynamo_backend.install()
-        app = DomainDispatcherApplication(create_backend_app)
+        # clock: when remembered transaction tokens expire (tests move it on).
+        self.tokens = ClientRequestTokens(DomainDispatcherApplication(create_backend_app), clock)
         self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=False, request_handler=QuietHandler
+            host, port, self.tokens, threaded=False, request_handler=QuietHandler
         )
         self.endpoint_url = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(
