@@ -34,13 +34,14 @@ def settings() -> Settings:
 # Timeouts and retries of every DynamoDB call (reasoning in docs/operations.md):
 # - read 1.5 s: DynamoDB answers our largest call (a 100-key batch, a 100-action transaction) in
 #   tens of ms, so a call still silent after 1.5 s is stuck, not slow; the embedded local store
-#   answers a 1,000-host reassignment's calls within ~1 s on a loaded laptop;
+#   answers a 1,000-host reassignment's calls within ~1 s on a busy 2-core machine;
 # - connect 0.5 s: a connection inside the region takes about a millisecond;
 # - 2 attempts: one resend rescues a dropped connection or a lost answer (a transaction's resend
 #   carries the same ClientRequestToken, which DynamoDB answers without applying it twice).
 # One call then takes at most 2 x (0.5 + 1.5) s + one backoff of at most 1 s = 5 s, so a write
 # whose outcome is unknown still leaves time, inside the function's 10 s, for the read that
-# finds out whether it applied. When a retry cannot fit, the request answers 503 + Retry-After.
+# finds out whether it applied. When a retry cannot fit, the request answers at once: 503 (409
+# after conflicts) with Retry-After.
 # (botocore's `max_attempts` counts retries, not attempts; `total_max_attempts` counts attempts.)
 CONNECT_TIMEOUT_SECONDS = 0.5
 READ_TIMEOUT_SECONDS = 1.5
