@@ -60,6 +60,12 @@ UNAVAILABLE: dict[str, Fault] = {
     "connection-refused": raises(EndpointConnectionError(endpoint_url=ENDPOINT)),
 }
 TRANSACTION_CONFLICT = error_answer("TransactionCanceledException", reasons=["None", "TransactionConflict"])
+# Every way a transaction can fail without saying whether it applied (once botocore's retries are spent).
+OUTCOME_UNKNOWN: dict[str, Fault] = {
+    **UNAVAILABLE,
+    "in-progress": error_answer("TransactionInProgressException"),
+    "cancelled-throttled": error_answer("TransactionCanceledException", reasons=["ThrottlingError"]),
+}
 
 
 def applied_then_lost(then: Callable[[], None] = lambda: None) -> SendFault:

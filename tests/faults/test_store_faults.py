@@ -20,7 +20,13 @@ from local.cfn import ensure_tables
 from reassign_core import runtime
 from tests.concurrency.invariants import StoreState, all_violations
 from tests.factories import LambdaContext, base_dataset, booking, http_event
-from tests.faults.injection import TRANSACTION_CONFLICT, UNAVAILABLE, Faults, error_answer
+from tests.faults.injection import (
+    OUTCOME_UNKNOWN,
+    TRANSACTION_CONFLICT,
+    UNAVAILABLE,
+    Faults,
+    error_answer,
+)
 
 ROUTES = {"auto": "/bookings/b-1/reassign", "manual": "/bookings/b-1/reassign/4"}
 
@@ -84,14 +90,14 @@ def test_a_store_failure_on_any_read_is_a_503_that_changes_nothing(
 
 
 @pytest.mark.parametrize("route", ROUTES)
-@pytest.mark.parametrize("kind", UNAVAILABLE)
+@pytest.mark.parametrize("kind", OUTCOME_UNKNOWN)
 def test_a_transaction_that_failed_without_applying_is_checked_then_decided_again(
     store: Any, data: dict[str, Any], faults: Faults, reassign_app: Any, kind: str, route: str
 ) -> None:
     path = ROUTES[route]
     per_attempt = Counter(op for op, _ in _calls_of_one_reassignment(faults, reassign_app, path))
     faults.clear()
-    faults.fail("TransactWriteItems", UNAVAILABLE[kind], calls={1})
+    faults.fail("TransactWriteItems", OUTCOME_UNKNOWN[kind], calls={1})
 
     answer = _http(reassign_app, path)
 
@@ -105,12 +111,12 @@ def test_a_transaction_that_failed_without_applying_is_checked_then_decided_agai
     assert all_violations(state, data) == []
 
 
-@pytest.mark.parametrize("kind", UNAVAILABLE)
+@pytest.mark.parametrize("kind", OUTCOME_UNKNOWN)
 def test_a_store_failure_in_a_direct_invocation_is_a_503_envelope(
     store: Any, data: dict[str, Any], faults: Faults, invoke: Any, kind: str
 ) -> None:
     before = store.snapshot()
-    faults.fail("TransactWriteItems", UNAVAILABLE[kind])
+    faults.fail("TransactWriteItems", OUTCOME_UNKNOWN[kind])  # every attempt: never confirmed, never applied
 
     answer = invoke({"bookingUid": "b-1", "actorUserId": 1})
 

@@ -43,9 +43,8 @@ RETRYABLE_CODES = frozenset(
     }
 )
 CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
-THROTTLED_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
-# A resend of a transaction still being applied under the same token (retried by botocore first).
-IN_PROGRESS = "TransactionInProgressException"
+# Also after botocore's retries: a resend of a transaction still being applied under its token.
+OUTCOME_UNKNOWN_CODES = RETRYABLE_CODES | {"TransactionInProgressException"}
 
 
 def is_store_unavailable(error: BaseException | None) -> bool:
@@ -71,9 +70,7 @@ def _chunks[T](values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield values[start : start + size]
 
 
-class SentWrite(NamedTuple):
-    """A transaction this request sent (its event id is also its ClientRequestToken)."""
-
+class SentWrite(NamedTuple):  # a transaction a request sent; the event id is its ClientRequestToken
     event_id: str
     at: datetime
 
@@ -106,9 +103,8 @@ class ReassignRepository:
     def read_request_context(
         self, booking_uid: str, actor_id: int, target_id: int | None, sent: Sequence[SentWrite] = ()
     ) -> RequestContext:
-        """`sent`: transactions this request sent whose outcome is unknown. Their audit records come
-        in the same batch: a transaction applies whole, so its audit record exists iff it applied
-        (whatever has happened to the booking since)."""
+        """With the audit records of `sent` in the same batch: a transaction applies whole, so its
+        audit record exists iff it applied, whatever has happened to the booking since."""
         wanted = [keys.booking(booking_uid)]
         if target_id is not None:
             wanted.append(keys.user_profile(target_id))
@@ -204,12 +200,9 @@ class ReassignRepository:
     # --- round trip 4: the write -----------------------------------------------------------
 
     def commit(self, plan: Plan, event_type_id: int, at: datetime, event_id: str) -> None:
-        """One transaction. WriteConflict: a condition failed (something read has changed, or a
-        resend found this very transaction already applied). CommitOutcomeUnknown: the store
-        failed or never answered; the transaction may have applied.
-
-        The event id is the ClientRequestToken: botocore's resend of a transaction whose answer
-        was lost is then answered by DynamoDB without applying it again."""
+        """One transaction, the event id its ClientRequestToken. WriteConflict: a condition failed
+        (a change since the read, or a resend finding this transaction applied). CommitOutcomeUnknown:
+        the store failed or never answered, and the transaction may have applied."""
         operations = self._transaction(plan, event_type_id, at, event_id)
         try:
             self._client.transact_write_items(TransactItems=operations, ClientRequestToken=event_id)
@@ -217,16 +210,15 @@ class ReassignRepository:
             raise CommitOutcomeUnknown from error
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
-            if code in RETRYABLE_CODES or code == IN_PROGRESS:
+            if code in OUTCOME_UNKNOWN_CODES:
                 raise CommitOutcomeUnknown from error
             if code != "TransactionCanceledException":
                 raise
             reasons = {r.get("Code") for r in error.response.get("CancellationReasons", [])}
             if reasons & CONFLICT_REASONS:
                 raise WriteConflict(sorted(c for c in reasons if c and c != "None")) from error
-            if reasons & THROTTLED_REASONS:
-                # This answer applied nothing, but it may answer a resend of one that did.
-                raise CommitOutcomeUnknown from error
+            if reasons & {"ThrottlingError", "ProvisionedThroughputExceeded"}:
+                raise CommitOutcomeUnknown from error  # nothing applied, unless by an earlier send
             raise
 
     def _transaction(
