@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import socket
@@ -127,6 +128,13 @@ def resident_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux): unlike wall time, not inflated by
+    other processes competing for the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def reassign(base: str, uid: str) -> tuple[int, dict[str, Any], float]:
     request = urllib.request.Request(
         f"{base}/bookings/{uid}/reassign",
@@ -184,9 +192,11 @@ def run(requests: int, hosts: int, workdir: Path) -> dict[str, Any]:
     statuses: Counter[int] = Counter()
     wrong: list[dict[str, Any]] = []
     memory: list[tuple[int, float]] = []
+    cpu: list[float] = []  # the API process's CPU seconds at the start and after every WINDOW requests
     started = time.perf_counter()
     with local_api(data_file, workdir / "gateway.log") as (base, pid):
         memory.append((0, resident_mb(pid)))
+        cpu.append(cpu_seconds(pid))
         for n, uid in enumerate(uids, start=1):
             expected = mirror.expected_winner(uid, datetime.now(UTC))
             status, body, elapsed = reassign(base, uid)
@@ -196,6 +206,8 @@ def run(requests: int, hosts: int, workdir: Path) -> dict[str, Any]:
                 wrong.append({"request": n, "booking": uid, "problem": problem, "body": body})
             if status == 200:  # the store moved the booking to the answered host: so does the mirror
                 mirror.reassign(uid, body["data"]["reassignedTo"]["id"])
+            if n % WINDOW == 0 or n == len(uids):
+                cpu.append(cpu_seconds(pid))
             if n % 100 == 0 or n == len(uids):
                 memory.append((n, resident_mb(pid)))
                 log(f"  {n} requests, {len(wrong)} wrong, resident {memory[-1][1]:.0f} MB")
@@ -213,11 +225,25 @@ def run(requests: int, hosts: int, workdir: Path) -> dict[str, Any]:
             "at_end": round(memory[-1][1], 1),
             "growth_mb": round(memory[-1][1] - memory[0][1], 1),
             "growth_after_first_window_mb": round(memory[-1][1] - after_first_window, 1),
+            # What each reassignment adds and keeps: its audit record, its outbox event and that
+            # event's stream record (DynamoDB stores them too), the transaction's remembered token.
+            "kb_per_request_after_first_window": round(
+                (memory[-1][1] - after_first_window) * 1024 / max(1, len(uids) - window), 1
+            ),
             "every_100": [round(mb, 1) for _, mb in memory],
         },
         "latency_window": window,
         "latency_first": _latency(latencies[:window]),
         "latency_last": _latency(latencies[-window:]),
+        "latency_p50_ms_per_window": [
+            round(statistics.median(latencies[i : i + window]) * 1000, 1)
+            for i in range(0, len(latencies), window)
+        ],
+        # CPU per request of the API process (authorizer, function and store): flat means no work grows.
+        "api_cpu_ms_per_request_per_window": [
+            round((after - before) * 1000 / window, 1) for before, after in itertools.pairwise(cpu)
+        ],
+        "load_average_at_end": round(os.getloadavg()[0], 2),
         "duration_seconds": round(time.perf_counter() - started, 1),
         "method": "one auto reassignment per booking, sequentially, over HTTP to `python -m local.gateway` "
         "(embedded DynamoDB, production client settings); each answer compared with reassign_core.domain's "
@@ -248,7 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         f"  resident memory {memory['at_start']} MB -> {memory['at_end']} MB "
         f"(growth {memory['growth_mb']} MB)\n"
         f"  latency first {window}: p50 {first['p50_ms']} ms, p95 {first['p95_ms']} ms;  "
-        f"last {window}: p50 {last['p50_ms']} ms, p95 {last['p95_ms']} ms"
+        f"last {window}: p50 {last['p50_ms']} ms, p95 {last['p95_ms']} ms\n"
+        f"  API CPU per request, by {window}: {result['api_cpu_ms_per_request_per_window']} ms "
+        f"(load average {result['load_average_at_end']})"
     )
     return 1 if result["wrong_answers"] else 0
 
