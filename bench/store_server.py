@@ -16,8 +16,8 @@ service.
 And three changes to moto, for speed only (same answers), without which a 10^5-item table
 makes single requests take seconds:
 - TransactWriteItems deep-copies every table it touches (to roll back on failure): here only
-  the targeted items are saved and, if the transaction fails, restored (local.moto_rollback,
-  which the embedded store uses too);
+  the targeted items are saved and, if the transaction fails, restored (local.moto_rollback;
+  the embedded store of `make run` uses local.dynamo_backend, which also keeps memory flat);
 - a table Query scans every item of the table: here it looks the partition up;
 - responses are serialized by walking the output shape (~ms per item): here GetItem,
   BatchGetItem, Query, BatchWriteItem and TransactWriteItems results, already DynamoDB JSON,

@@ -3,13 +3,19 @@
 moto applies a TransactWriteItems under no lock, so two threads could interleave their
 condition checks and writes; a single-threaded server makes every request atomic, which is
 what DynamoDB guarantees. Requests from many client threads simply queue on the socket.
+
+Two more ways it behaves like DynamoDB where the service depends on it: a TransactWriteItems
+honours its ClientRequestToken (local.dynamo_tokens), and memory and time per request stay flat
+however many transactions it has applied (local.dynamo_backend).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,6 +24,7 @@ import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from local.cfn import Template, ensure_tables
+from local.dynamo_tokens import ClientRequestTokens
 
 DEFAULT_REGION = "us-east-1"
 
@@ -45,7 +52,9 @@ class EmbeddedDynamoDB:
     ...     client = db.client()
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         # Imported here: moto's server pulls in flask, which nothing else needs.
         from moto.server import (
             DomainDispatcherApplication,
@@ -53,17 +62,18 @@ class EmbeddedDynamoDB:
             create_backend_app,
         )
 
+        from local import dynamo_backend
+
         class QuietHandler(MotoRequestHandler):
             def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
                 pass  # one line per DynamoDB call would drown the gateway's own log
 
-        from local.moto_rollback import save_only_targeted_items
-
         use_dummy_credentials()
-        save_only_targeted_items()  # the loader writes in transactions: keep them cheap on big tables
-        app = DomainDispatcherApplication(create_backend_app)
+        dynamo_backend.install()
+        # clock: when remembered transaction tokens expire (tests move it on).
+        self.tokens = ClientRequestTokens(DomainDispatcherApplication(create_backend_app), clock)
         self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=False, request_handler=QuietHandler
+            host, port, self.tokens, threaded=False, request_handler=QuietHandler
         )
         self.endpoint_url = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(

@@ -55,37 +55,6 @@ def direct(reassign_app: Any, store: Any) -> Iterator[Callable[..., dict[str, An
 
 
 @pytest.fixture(autouse=True)
-def transactions_copy_each_table_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Speed only: moto backs up a whole table once per *item* of a TransactWriteItems; once per table
-    is the same backup. Keeps the serial embedded store fast enough that contention, not moto, dominates."""
-    import copy
-    from types import SimpleNamespace
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
-
-    real_transact = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        copies: dict[int, Any] = {}
-
-        def deepcopy(value: Any, memo: Any = None) -> Any:
-            if isinstance(value, Table):
-                if id(value) not in copies:
-                    copies[id(value)] = copy.deepcopy(value)
-                return copies[id(value)]
-            return copy.deepcopy(value, memo)
-
-        models.copy = SimpleNamespace(deepcopy=deepcopy)  # the embedded server is single-threaded
-        try:
-            real_transact(self, transact_items)
-        finally:
-            models.copy = copy
-
-    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)
-
-
-@pytest.fixture(autouse=True)
 def patient_store_client(dynamo: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     service, executor = patient_service(dynamo.endpoint_url)
     monkeypatch.setattr(runtime, "reassign_service", lambda: service)

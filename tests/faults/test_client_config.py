@@ -28,8 +28,27 @@ def test_the_store_client_retries_in_standard_mode_and_gives_up_before_the_funct
     worst_call = attempts * (config.connect_timeout + config.read_timeout) + worst_backoffs
 
     assert config.retries["mode"] == "standard"
-    assert 2 <= attempts <= 3
-    assert worst_call < template.functions["ReassignFunction"].timeout_seconds
+    assert attempts == 2  # one resend: a third would leave no time to check a lost write (below)
+    assert worst_call == runtime.longest_store_call_seconds()
+    for function_id in ("ReassignFunction", "AuthorizerFunction"):  # the functions this client serves
+        function = template.functions[function_id]
+        assert function.timeout_seconds == runtime.FUNCTION_TIMEOUT_SECONDS
+        assert worst_call < function.timeout_seconds
+
+
+def test_a_write_whose_answer_was_lost_leaves_time_to_check_it_before_the_function_times_out(
+    dynamo: Any,
+) -> None:
+    """The issue's case: the first send applied but timed out, the resend failed at once. The check
+    is one more whole store call, and the service makes it only if it fits in its budget."""
+    service = runtime.reassign_service()
+    budget = service._budget
+    assert budget is not None
+    assert budget.longest_call_seconds == runtime.longest_store_call_seconds()
+    assert budget.total_seconds <= runtime.FUNCTION_TIMEOUT_SECONDS - runtime.ANSWER_RESERVE_SECONDS
+    lost_write = runtime.READ_TIMEOUT_SECONDS + 1  # the timed-out send and botocore's longest backoff
+    longest_jitter = 0.02 * 2 ** runtime.reassign_settings().max_write_attempts
+    assert lost_write + longest_jitter + budget.longest_call_seconds <= budget.total_seconds
 
 
 class _Body:

@@ -1,12 +1,15 @@
 """DynamoDB failing under the service: every call, every way. Never a 500, never half a write.
 
-Failures before the transaction leave the store exactly as it was (a 503 the client may retry);
-a transaction that applied but whose answer was lost leaves exactly one complete reassignment.
+Failures before the transaction leave the store exactly as it was (a 503 the client may retry).
+A failed transaction is checked before anything else: one that did not apply is decided again,
+one that applied (its answer lost) is answered as a success, never applied twice. Lost answers
+inside botocore's own resend are in test_lost_answers.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +20,13 @@ from local.cfn import ensure_tables
 from reassign_core import runtime
 from tests.concurrency.invariants import StoreState, all_violations
 from tests.factories import LambdaContext, base_dataset, booking, http_event
-from tests.faults.injection import TRANSACTION_CONFLICT, UNAVAILABLE, Faults, error_answer
+from tests.faults.injection import (
+    OUTCOME_UNKNOWN,
+    TRANSACTION_CONFLICT,
+    UNAVAILABLE,
+    Faults,
+    error_answer,
+)
 
 ROUTES = {"auto": "/bookings/b-1/reassign", "manual": "/bookings/b-1/reassign/4"}
 
@@ -59,7 +68,7 @@ def _assert_retry_later(answer: dict[str, Any], status: int, code: str, path: st
 
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("kind", UNAVAILABLE)
-def test_a_store_failure_on_any_call_is_a_503_that_changes_nothing(
+def test_a_store_failure_on_any_read_is_a_503_that_changes_nothing(
     store: Any, data: dict[str, Any], faults: Faults, reassign_app: Any, kind: str, route: str
 ) -> None:
     path = ROUTES[route]
@@ -68,6 +77,8 @@ def test_a_store_failure_on_any_call_is_a_503_that_changes_nothing(
     before = store.snapshot()
 
     for operation, n in calls:
+        if operation == "TransactWriteItems":
+            continue  # below: a failed write is checked, then decided again
         faults.clear()
         faults.fail(operation, UNAVAILABLE[kind], calls={n})
 
@@ -78,12 +89,34 @@ def test_a_store_failure_on_any_call_is_a_503_that_changes_nothing(
         assert store.snapshot() == before, (operation, n)
 
 
-@pytest.mark.parametrize("kind", UNAVAILABLE)
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("kind", OUTCOME_UNKNOWN)
+def test_a_transaction_that_failed_without_applying_is_checked_then_decided_again(
+    store: Any, data: dict[str, Any], faults: Faults, reassign_app: Any, kind: str, route: str
+) -> None:
+    path = ROUTES[route]
+    per_attempt = Counter(op for op, _ in _calls_of_one_reassignment(faults, reassign_app, path))
+    faults.clear()
+    faults.fail("TransactWriteItems", OUTCOME_UNKNOWN[kind], calls={1})
+
+    answer = _http(reassign_app, path)
+
+    assert answer["statusCode"] == 200, answer
+    assert faults.calls["TransactWriteItems"] == 2
+    for read in ("Query", "BatchGetItem"):  # the second attempt read everything again, check included
+        assert faults.calls[read] == 2 * per_attempt[read]
+    state = StoreState.read(store)
+    assert [r["toUserId"] for r in state.audits["b-1"]] == [answer["body"]["data"]["reassignedTo"]["id"]]
+    assert [e["bookingUid"] for e in state.outbox if e["bookingUid"] != "probe"] == ["b-1"]
+    assert all_violations(state, data) == []
+
+
+@pytest.mark.parametrize("kind", OUTCOME_UNKNOWN)
 def test_a_store_failure_in_a_direct_invocation_is_a_503_envelope(
     store: Any, data: dict[str, Any], faults: Faults, invoke: Any, kind: str
 ) -> None:
     before = store.snapshot()
-    faults.fail("TransactWriteItems", UNAVAILABLE[kind])
+    faults.fail("TransactWriteItems", OUTCOME_UNKNOWN[kind])  # every attempt: never confirmed, never applied
 
     answer = invoke({"bookingUid": "b-1", "actorUserId": 1})
 
@@ -105,9 +138,10 @@ def test_transactions_that_always_conflict_are_retried_from_a_fresh_read_then_40
     _assert_retry_later(answer, 409, "ConflictException", ROUTES["auto"])
     attempts = runtime.reassign_settings().max_write_attempts
     assert faults.calls["TransactWriteItems"] == attempts
-    # Every attempt read the booking's world again, from scratch.
-    for read in ("Query", "BatchGetItem"):
-        assert faults.calls[read] == reads_per_attempt.count(read) * attempts
+    # Every attempt read the booking's world again, from scratch; then one last read of the booking
+    # (and the caller) checked whether the last write had landed after all.
+    assert faults.calls["BatchGetItem"] == reads_per_attempt.count("BatchGetItem") * attempts + 1
+    assert faults.calls["Query"] == reads_per_attempt.count("Query") * attempts + 1
     assert store.snapshot() == before
 
 
@@ -161,11 +195,12 @@ def _reload(store: Any, dynamo: Any, template: Any, dataset: dict[str, Any]) -> 
 
 @pytest.mark.usefixtures("deterministic_service")
 @pytest.mark.parametrize("kind", ["read-timeout", "internal-server-error"])
-def test_a_transaction_whose_answer_is_lost_leaves_exactly_one_complete_reassignment(
+def test_a_transaction_whose_answer_is_lost_is_found_applied_and_answered_once(
     store: Any, dynamo: Any, template: Any, data: dict[str, Any], faults: Faults, reassign_app: Any, kind: str
 ) -> None:
-    # Given what one fault-free reassignment leaves in the store
-    assert _http(reassign_app, ROUTES["auto"])["statusCode"] == 200
+    # Given what one fault-free reassignment answers and leaves in the store
+    expected = _http(reassign_app, ROUTES["auto"])
+    assert expected["statusCode"] == 200
     after_success = store.snapshot()
     _reload(store, dynamo, template, data)
 
@@ -173,8 +208,9 @@ def test_a_transaction_whose_answer_is_lost_leaves_exactly_one_complete_reassign
     faults.fail_after_applying("TransactWriteItems", _raising(UNAVAILABLE[kind]))
     answer = _http(reassign_app, ROUTES["auto"])
 
-    # Then the client hears "retry later", and the store holds that one reassignment, all of it
-    _assert_retry_later(answer, 503, "ServiceUnavailableException", ROUTES["auto"])
+    # Then the service finds its own write and answers it: the same answer, the same single reassignment
+    assert answer["statusCode"] == 200
+    assert answer["body"] == expected["body"]
     assert faults.calls["TransactWriteItems"] == 1
     assert store.snapshot() == after_success
     state = StoreState.read(store)

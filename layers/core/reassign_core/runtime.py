@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
-from reassign_core.services.reassign import ReassignService
+from reassign_core.services.reassign import ReassignService, TimeBudget
 from reassign_core.settings import AuthorizerSettings, ReassignSettings, read_settings
 from reassign_core.store.repository import CredentialStore, ReassignRepository
 
@@ -25,6 +25,31 @@ def authorizer_settings() -> AuthorizerSettings:
     return read_settings(AuthorizerSettings)
 
 
+# Timeouts and retries of every DynamoDB call (reasoning in docs/operations.md):
+# - read 1.5 s: DynamoDB answers our largest call (a 100-key batch, a 100-action transaction) in
+#   tens of ms, so a call still silent after 1.5 s is stuck, not slow; the embedded local store
+#   answers a 1,000-host reassignment's calls within ~1 s on a busy 2-core machine;
+# - connect 0.5 s: a connection inside the region takes about a millisecond;
+# - 2 attempts: one resend rescues a dropped connection or a lost answer (a transaction's resend
+#   carries the same ClientRequestToken, which DynamoDB answers without applying it twice).
+# One call then takes at most 2 x (0.5 + 1.5) s + one backoff of at most 1 s = 5 s, so a write
+# whose outcome is unknown still leaves time, inside the function's 10 s, for the read that
+# finds out whether it applied. When a retry cannot fit, the request answers at once: 503 (409
+# after conflicts) with Retry-After.
+# (botocore's `max_attempts` counts retries, not attempts; `total_max_attempts` counts attempts.)
+CONNECT_TIMEOUT_SECONDS = 0.5
+READ_TIMEOUT_SECONDS = 1.5
+STORE_CALL_ATTEMPTS = 2
+FUNCTION_TIMEOUT_SECONDS = 10  # the functions' Timeout in template.yaml (a test keeps them equal)
+ANSWER_RESERVE_SECONDS = 1.0  # after the last store call: the answer, logs and metrics
+
+
+def longest_store_call_seconds() -> float:
+    """Every attempt timing out, plus standard mode's backoffs (at most 2**retry s each, capped at 20)."""
+    backoffs = sum(min(2**retry, 20) for retry in range(STORE_CALL_ATTEMPTS - 1))
+    return STORE_CALL_ATTEMPTS * (CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS) + backoffs
+
+
 @cache
 def dynamodb_client(endpoint_url: str | None) -> Any:
     """One client per endpoint: functions sharing a process (local tools, tests) share it."""
@@ -32,14 +57,10 @@ def dynamodb_client(endpoint_url: str | None) -> Any:
     from botocore.config import Config
     from botocore.session import get_session
 
-    # Bounded retries and timeouts well inside the Lambda timeout: a slow DynamoDB call fails
-    # fast as a 503 the client can retry, rather than the function timing out mid-decision.
-    # Worst case of one call: 2 attempts x (1 s + 2 s) + one backoff of at most 1 s = 7 s < 10 s.
-    # (botocore's `max_attempts` counts retries, not attempts: 3 meant 4 attempts, up to 19 s.)
     config = Config(
-        retries={"mode": "standard", "total_max_attempts": 2},
-        connect_timeout=1,
-        read_timeout=2,
+        retries={"mode": "standard", "total_max_attempts": STORE_CALL_ATTEMPTS},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
         max_pool_connections=READ_PARALLELISM,
         # The repository builds every request itself; DynamoDB validates them anyway, and
         # client-side validation of thousands of keys costs more CPU than the decision.
@@ -55,7 +76,8 @@ def reassign_service() -> ReassignService:
     repository = ReassignRepository(
         dynamodb_client(settings.endpoint_url), settings.data_table, settings.outbox_table, executor
     )
-    return ReassignService(repository, max_attempts=settings.max_write_attempts)
+    budget = TimeBudget(FUNCTION_TIMEOUT_SECONDS - ANSWER_RESERVE_SECONDS, longest_store_call_seconds())
+    return ReassignService(repository, max_attempts=settings.max_write_attempts, budget=budget)
 
 
 @cache

@@ -75,6 +75,11 @@ class StoreUnavailable(ReassignError):
         super().__init__("The booking store is busy; retry shortly.")
 
 
+class CommitOutcomeUnknown(StoreUnavailable):
+    """The store failed while the transaction was sent (a timeout, a dropped connection, an error
+    after botocore's resend): it may or may not have applied. Internal: the service finds out."""
+
+
 class WriteConflict(Exception):
     """The transaction's conditions failed: something the decision read has changed. Internal."""
 

@@ -17,11 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reassign_core.domain.errors import StoreUnavailable, WriteConflict
+from reassign_core.domain.errors import CommitOutcomeUnknown, StoreUnavailable, WriteConflict
 from reassign_core.domain.models import Booking, Caller, EventType, HostStats, UserProfile
 from reassign_core.domain.planning import HostData, HostDataRequest, Plan
 from reassign_core.domain.timeutil import iso, parse_iso
@@ -44,6 +44,8 @@ RETRYABLE_CODES = frozenset(
     }
 )
 CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+# Also after botocore's retries: a resend of a transaction still being applied under its token.
+OUTCOME_UNKNOWN_CODES = RETRYABLE_CODES | {"TransactionInProgressException"}
 
 
 def is_store_unavailable(error: BaseException | None) -> bool:
@@ -69,11 +71,17 @@ def _chunks[T](values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield values[start : start + size]
 
 
+class SentWrite(NamedTuple):  # a transaction a request sent; the event id is its ClientRequestToken
+    event_id: str
+    at: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class RequestContext:
     booking: Booking | None
     caller: Caller | None
     target: UserProfile | None
+    landed: SentWrite | None = None  # the one of the asked-about writes that applied, if any
 
 
 class ReassignRepository:
@@ -93,19 +101,26 @@ class ReassignRepository:
 
     # --- round trip 1 ----------------------------------------------------------------------
 
-    def read_request_context(self, booking_uid: str, actor_id: int, target_id: int | None) -> RequestContext:
+    def read_request_context(
+        self, booking_uid: str, actor_id: int, target_id: int | None, sent: Sequence[SentWrite] = ()
+    ) -> RequestContext:
+        """With the audit records of `sent` in the same batch: a transaction applies whole, so its
+        audit record exists iff it applied, whatever has happened to the booking since."""
         wanted = [keys.booking(booking_uid)]
         if target_id is not None:
             wanted.append(keys.user_profile(target_id))
-        found_future = self._executor.submit(self._batch_get_chunk, wanted)
+        audits = {write: keys.audit(booking_uid, write.at, write.event_id) for write in sent}
+        found_future = self._executor.submit(self._batch_get_chunk, [*wanted, *audits.values()])
         caller_items = list(map(from_wire, self._query_partition(keys.user_partition(actor_id))))
         found = {_key_of(item): from_wire(item) for item in found_future.result()}
         booking_item = found.get((wanted[0]["PK"], wanted[0]["SK"]))
         target_item = found.get((wanted[-1]["PK"], wanted[-1]["SK"])) if target_id is not None else None
+        landed = [write for write, key in audits.items() if (key["PK"], key["SK"]) in found]
         return RequestContext(
             booking=codec.booking_from_item(booking_item) if booking_item else None,
             caller=codec.caller_from_items(actor_id, caller_items),
             target=codec.profile_from_item(target_item) if target_item else None,
+            landed=landed[0] if landed else None,
         )
 
     # --- round trip 2 ----------------------------------------------------------------------
@@ -186,19 +201,25 @@ class ReassignRepository:
     # --- round trip 4: the write -----------------------------------------------------------
 
     def commit(self, plan: Plan, event_type_id: int, at: datetime, event_id: str) -> None:
-        """One transaction; WriteConflict when anything read has changed since."""
+        """One transaction, the event id its ClientRequestToken. WriteConflict: a condition failed
+        (a change since the read, or a resend finding this transaction applied). CommitOutcomeUnknown:
+        the store failed or never answered, and the transaction may have applied."""
         operations = self._transaction(plan, event_type_id, at, event_id)
         try:
-            with translated_store_errors():
-                self._client.transact_write_items(TransactItems=operations, ClientRequestToken=event_id)
+            self._client.transact_write_items(TransactItems=operations, ClientRequestToken=event_id)
+        except BotoCoreError as error:  # timeouts, connections closed or refused: after botocore's resend
+            raise CommitOutcomeUnknown from error
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            code = error.response.get("Error", {}).get("Code")
+            if code in OUTCOME_UNKNOWN_CODES:
+                raise CommitOutcomeUnknown from error
+            if code != "TransactionCanceledException":
                 raise
             reasons = {r.get("Code") for r in error.response.get("CancellationReasons", [])}
             if reasons & CONFLICT_REASONS:
                 raise WriteConflict(sorted(c for c in reasons if c and c != "None")) from error
             if reasons & {"ThrottlingError", "ProvisionedThroughputExceeded"}:
-                raise StoreUnavailable from error
+                raise CommitOutcomeUnknown from error  # nothing applied, unless by an earlier send
             raise
 
     def _transaction(
