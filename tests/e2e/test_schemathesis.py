@@ -16,7 +16,11 @@ FUZZ_EXAMPLES = 60
 
 
 @schema.parametrize()
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+# Derandomized: the same examples every run, so CI judges the code, not the draw. The credential is
+# added to every request, so a "missing Authorization" negative case is undone before it is sent.
+@settings(
+    max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
 def test_api_conforms_to_its_openapi_document(case: Any, base_url: str, store: Any) -> None:
     if not store.scan("CredentialsTable"):
         store.load(base_dataset())
