@@ -80,14 +80,18 @@ class EventTypeDirectory:
 
     def __init__(self, event_type: EventType) -> None:
         self._event_type = event_type
-        self._round_robin_ids = frozenset(h.user_id for h in event_type.round_robin_hosts)
+        self._round_robin_ids: frozenset[int] | None = None  # built on first use: 1000 hosts cost
 
     def user_by_email(self, email: str) -> int | None:
         host = self._event_type.host_by_email(email)
         return host.user_id if host is not None else None
 
     def round_robin_hosts(self, event_type_id: int | None) -> Collection[int]:
-        return self._round_robin_ids if event_type_id == self._event_type.id else ()
+        if event_type_id != self._event_type.id:
+            return ()
+        if self._round_robin_ids is None:
+            self._round_robin_ids = frozenset(h.user_id for h in self._event_type.round_robin_hosts)
+        return self._round_robin_ids
 
 
 def _people(booking: Booking, directory: Directory) -> frozenset[int]:
