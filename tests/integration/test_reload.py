@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from reassign_core.domain.models import Participants
 from reassign_core.ingest import loader
 from reassign_core.ingest.dataset import parse_dataset
-from reassign_core.store import keys
+from reassign_core.store import codec, keys
+from reassign_core.store.codec import to_wire
 from reassign_core.store.loading import LoadStore
 from tests.factories import OUTSIDER_KEY, OWNER_KEY, LambdaContext, base_dataset, booking
 from tests.integration.test_authorizer import authorizer_event
@@ -80,6 +83,19 @@ def test_bookings_missing_from_the_file_are_left_alone(store: Any) -> None:
     load(store, without)
 
     assert store.booking("b-2") is not None and busy_uids(store, 3) == {"b-2"}
+
+
+def test_a_booking_another_writer_created_is_not_replaced_by_the_files_copy(store: Any) -> None:
+    data = base_dataset()
+    load(store, data)
+    synced = codec.booking_from_item(booking("b-9", 3) | {"version": 1})  # as the sync would store it
+    synced = replace(synced, participants=Participants(frozenset({3}), frozenset({3})))
+    store.client.put_item(TableName=store.tables["DataTable"], Item=to_wire(codec.booking_item(synced)))
+    data["bookings"].append(booking("b-9", 4))
+
+    load(store, data)
+
+    assert store.booking("b-9")["userId"] == 3
 
 
 def test_loading_the_same_file_twice_writes_nothing_the_second_time(store: Any) -> None:

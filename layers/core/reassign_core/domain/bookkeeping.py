@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Protocol
+from typing import NamedTuple
 
 from reassign_core.domain.models import (
     BUSY_STATUSES,
@@ -50,15 +50,17 @@ CounterKey = tuple[int, str]  # (event type id, interval id)
 # --- who a booking counts for ------------------------------------------------------------------
 
 
-class Directory(Protocol):
+class Directory:
     """Who is who: users by email (ignoring case) and each event type's round-robin hosts."""
 
-    def user_by_email(self, email: str) -> int | None: ...
+    def user_by_email(self, email: str) -> int | None:
+        raise NotImplementedError
 
-    def round_robin_hosts(self, event_type_id: int | None) -> Collection[int]: ...
+    def round_robin_hosts(self, event_type_id: int | None) -> Collection[int]:
+        raise NotImplementedError
 
 
-class UserDirectory:
+class UserDirectory(Directory):
     """Every user and every event type: resolves a booking's participants outright."""
 
     def __init__(
@@ -74,20 +76,24 @@ class UserDirectory:
         return self._round_robin.get(event_type_id, ()) if event_type_id is not None else ()
 
 
-class EventTypeDirectory:
+class EventTypeDirectory(Directory):
     """What one event type knows: its hosts by email, its round-robin hosts. A reassignment only moves
     the booking between its hosts, so this is all it needs (see `moved_participants`)."""
 
     def __init__(self, event_type: EventType) -> None:
         self._event_type = event_type
-        self._round_robin_ids = frozenset(h.user_id for h in event_type.round_robin_hosts)
+        self._round_robin_ids: frozenset[int] | None = None  # built on first use: 1000 hosts cost
 
     def user_by_email(self, email: str) -> int | None:
         host = self._event_type.host_by_email(email)
         return host.user_id if host is not None else None
 
     def round_robin_hosts(self, event_type_id: int | None) -> Collection[int]:
-        return self._round_robin_ids if event_type_id == self._event_type.id else ()
+        if event_type_id != self._event_type.id:
+            return ()
+        if self._round_robin_ids is None:
+            self._round_robin_ids = frozenset(h.user_id for h in self._event_type.round_robin_hosts)
+        return self._round_robin_ids
 
 
 def _people(booking: Booking, directory: Directory) -> frozenset[int]:
@@ -126,8 +132,7 @@ def moved_participants(before: Booking, after: Booking, directory: Directory) ->
 # --- changes and the edits they make -----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class BookingChange:
+class BookingChange(NamedTuple):
     """A booking created (`before` None) or changed in any way: time, status, people, event type.
     Both states carry their participants."""
 
@@ -135,8 +140,7 @@ class BookingChange:
     after: Booking
 
 
-@dataclass(frozen=True, slots=True)
-class OutOfOfficeChange:
+class OutOfOfficeChange(NamedTuple):
     user_id: int
     spell: Interval
     added: bool  # False: removed
@@ -145,15 +149,13 @@ class OutOfOfficeChange:
 Change = BookingChange | OutOfOfficeChange
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
+class TimelineEntry(NamedTuple):
     event_type_id: int
     user_id: int
     created_at: datetime
     uid: str
 
 
-@dataclass(slots=True)
 class Edits:
     """What some changes do to derived items, before anything is read.
 
@@ -163,11 +165,14 @@ class Edits:
     counters: per event type and interval, the change of each host's count.
     """
 
-    busy: dict[CalendarKey, dict[str, BusyEntry | None]] = field(default_factory=lambda: defaultdict(dict))
-    away: dict[CalendarKey, list[tuple[Interval, bool]]] = field(default_factory=lambda: defaultdict(list))
-    timeline_added: dict[HostKey, dict[str, datetime]] = field(default_factory=lambda: defaultdict(dict))
-    timeline_removed: dict[HostKey, dict[str, datetime]] = field(default_factory=lambda: defaultdict(dict))
-    counters: dict[CounterKey, dict[int, int]] = field(default_factory=lambda: defaultdict(dict))
+    __slots__ = ("away", "busy", "counters", "timeline_added", "timeline_removed")
+
+    def __init__(self) -> None:
+        self.busy: dict[CalendarKey, dict[str, BusyEntry | None]] = defaultdict(dict)
+        self.away: dict[CalendarKey, list[tuple[Interval, bool]]] = defaultdict(list)
+        self.timeline_added: dict[HostKey, dict[str, datetime]] = defaultdict(dict)
+        self.timeline_removed: dict[HostKey, dict[str, datetime]] = defaultdict(dict)
+        self.counters: dict[CounterKey, dict[int, int]] = defaultdict(dict)
 
     def reads(self) -> Reads:
         return Reads(
@@ -184,8 +189,7 @@ class Edits:
         return not (self.busy or self.away or self.timeline_added or self.timeline_removed or self.counters)
 
 
-@dataclass(frozen=True, slots=True)
-class Reads:
+class Reads(NamedTuple):
     """What the writes rest on: calendar days and stats (with their versions), and for each host
     losing a timeline entry, the latest entry the edits leave alone (`DerivedState.latest_remaining`)."""
 
@@ -262,8 +266,7 @@ def edits_for(changes: Iterable[Change]) -> Edits:
 # --- the writes --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DerivedState:
+class DerivedState(NamedTuple):
     """What was read for the edits (see Edits.reads). Calendar days and stats of version 0 are absent
     items; `latest_remaining`: for a host losing timeline entries, the latest creation time among
     its entries other than the bookings the edits touch (None: no other entry)."""
@@ -273,8 +276,7 @@ class DerivedState:
     latest_remaining: Mapping[HostKey, datetime | None]
 
 
-@dataclass(frozen=True, slots=True)
-class DerivedWrites:
+class DerivedWrites(NamedTuple):
     """The derived items to write. Calendar days and stats carry their new content at the version they
     were read at: the write bumps it, on condition that it is still the one read. Counters are deltas."""
 

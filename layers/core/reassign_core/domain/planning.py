@@ -177,9 +177,11 @@ def host_data_request(
 
 
 def _counted_for(event_type: EventType, booking: Booking, user_id: int) -> bool:
-    """Whether the booking is recorded as counting for the user (a round-robin host of it)."""
-    recorded = bookkeeping.with_participants(booking, bookkeeping.EventTypeDirectory(event_type)).participants
-    return recorded is not None and user_id in recorded.round_robin
+    """Whether the booking counts for the user (a round-robin host of it), as recorded with it."""
+    recorded = booking.participants
+    if recorded is None:  # stored before participants were kept: as they would have been resolved
+        recorded = bookkeeping.participants(booking, bookkeeping.EventTypeDirectory(event_type))
+    return user_id in recorded.round_robin
 
 
 # --- whom to pick ------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ BOOKING_FIELDS = (
     "attendees",
     "responses",
 )
-LOADED_VERSION = "loadedVersion"  # the version the loader last wrote
+LOADED_VERSION = "loadedVersion"  # the version the loader last wrote; no other writer sets it
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ def booking_unit(
         return BookingUnit("add", BookingChange(None, booking), item | {LOADED_VERSION: 1}, 0, wanted), False
     current = codec.booking_from_item(stored)
     version = current.version
-    loaders = stored.get(LOADED_VERSION, 1) == version  # stored before the loader kept it: version 1
+    loaders = _loaded_version(stored) == version
     before = bookkeeping.with_participants(current, directory)
     if wanted is not None and loaders:
         booking, item = _from_file(wanted, directory, version + 1)
@@ -137,6 +137,13 @@ def booking_unit(
     if loaders:
         item[LOADED_VERSION] = version + 1
     return BookingUnit("recount", BookingChange(before, after), item, version, wanted), kept
+
+
+def _loaded_version(stored: Item) -> int:
+    """The version the loader last wrote. A booking stored before the loader kept it (and before
+    bookings recorded their participants) was written by the loader at version 1; any other booking
+    without it was never loaded (the sync's), so no file copy replaces it."""
+    return int(stored.get(LOADED_VERSION, 1 if "people" not in stored else 0))
 
 
 def held_uids(calendar_items: Iterable[Item]) -> set[str]:

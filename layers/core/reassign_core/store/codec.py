@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from reassign_core.domain.models import (
@@ -325,10 +326,6 @@ def host_from_wire(wire_item: WireItem) -> Host:
     )
 
 
-def _position(host: Host) -> int:
-    return host.position
-
-
 def event_type_from_wire(wire_items: Iterable[WireItem]) -> EventType | None:
     """The event type partition: META, a HOST# item per host (by user id; sorted here by their
     `position`, the host order selection breaks ties by), a STATS# item per round-robin host.
@@ -361,7 +358,7 @@ def event_type_from_wire(wire_items: Iterable[WireItem]) -> EventType | None:
         weights_enabled=meta.get("isRRWeightsEnabled", False),
         reset_interval=ResetInterval(meta.get("rrResetInterval", "MONTH")),
         timestamp_basis=TimestampBasis(meta.get("rrTimestampBasis", "CREATED_AT")),
-        hosts=tuple(sorted(hosts, key=_position)),
+        hosts=tuple(sorted(hosts, key=attrgetter("position"))),
         host_stats=LazyMapping(stats, lambda _, wire_item: host_stats_from_wire(wire_item)),
     )
 
