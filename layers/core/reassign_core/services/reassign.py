@@ -80,7 +80,8 @@ class ReassignService:
         event_type = (
             repository.read_event_type(booking.event_type_id) if booking.event_type_id is not None else None
         )
-        event_type = planning.check_reassignable(context.caller, booking, event_type)
+        now = self._clock()
+        event_type = planning.check_reassignable(context.caller, booking, event_type, now)
         holder = planning.current_holder(event_type, booking)
 
         pool: list[Host]
@@ -94,7 +95,6 @@ class ReassignService:
             if not pool:
                 raise NoHostAvailable
 
-        now = self._clock()
         wanted = planning.host_data_request(event_type, booking, holder, pool, now)
         data = repository.read_host_data(event_type, booking, wanted)
         winner = (
