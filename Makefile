@@ -6,6 +6,7 @@
 #   make run [PORT=3000] [DATA=file.json] [ENDPOINT=url]   local API, no Docker
 #   make load DATA=file.json [ENDPOINT=url] [DRY_RUN=1]    load a dataset (DRY_RUN: only show the changes)
 #   make invoke FUNCTION=ReassignFunction EVENT=events/x.json [DATA=file.json]
+#   make deploy [ENV=dev|prod] [GUIDED=1]   build and deploy (guided the first time per ENV)
 #   make build | bench | openapi | clean | distclean
 
 SHELL := /bin/bash
@@ -28,7 +29,7 @@ export SAM_CLI_TELEMETRY ?= 0
 # The local entry points import the shared package straight from its source folder.
 LOCAL_ENV := PYTHONPATH="$(CURDIR)/layers/core:$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}"
 
-.PHONY: help venv test lint validate pytest run build load invoke bench openapi clean distclean
+.PHONY: help venv test lint validate pytest run build deploy load invoke bench openapi clean distclean
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -73,6 +74,12 @@ pytest: $(STAMP)
 # The layer/function Makefiles look for python3.13 on PATH: the venv's comes first.
 build: $(STAMP)
 	PATH="$(VENV_BIN):$$PATH" PYTHON313="$(PY)" "$(VENV_BIN)/sam" build --template template.yaml
+
+# The venv's SAM CLI: no global install needed. The region comes from samconfig.toml (or the
+# guided questions), never from this Makefile's local-tools default.
+ENV ?= dev
+deploy: $(STAMP)
+	$(if $(filter file,$(origin AWS_DEFAULT_REGION)),env -u AWS_DEFAULT_REGION) PATH="$(VENV_BIN):$$PATH" PYTHON313="$(PY)" "$(PY)" -m local.deploy --env "$(ENV)" --sam "$(VENV_BIN)/sam" $(if $(GUIDED),--guided)
 
 # WEBHOOK_ALLOW_LOCAL_URLS: only here may webhooks use http:// and loopback receivers.
 run: $(STAMP)
