@@ -8,6 +8,7 @@ import gc
 # environment: collecting while it is built only walks the growing heap again and again.
 gc.disable()
 
+import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -21,7 +22,7 @@ from reassign_core.api.api_version import ApiVersion
 from reassign_core.api.direct_invocation import DirectEvent, answer_direct_invocation, is_api_gateway_request
 from reassign_core.api.envelopes import DOCUMENTED_RESPONSES, SuccessEnvelope, success_body
 from reassign_core.api.rest_resolver import rest_resolver
-from reassign_core.domain.errors import InvalidRequest, NotAuthenticated
+from reassign_core.domain.errors import BookingNotFound, InvalidRequest, NotAuthenticated
 from reassign_core.services.reassign import ReassignRequest
 
 MAX_INT32 = 2**31 - 1
@@ -29,7 +30,18 @@ MAX_INT32 = 2**31 - 1
 logger = Logger()
 tracer = Tracer(patch_modules=["botocore"])  # DynamoDB calls as subsegments; nothing else to patch
 metrics = Metrics()
-app = rest_resolver(logger, versioned=True)
+
+# A POST whose uid no route accepts (a slash, once decoded, or characters outside the routes'
+# pattern) is after a booking that cannot exist: say so, not "unknown route".
+_BOOKING_PATH = re.compile(r"/bookings/(?P<uid>.+)/reassign(?:/[^/]*)?/?", re.DOTALL)
+
+
+def _unmatched(method: str, path: str) -> BookingNotFound | None:
+    shaped = _BOOKING_PATH.fullmatch(path) if method == "POST" else None
+    return BookingNotFound(shaped["uid"]) if shaped else None
+
+
+app = rest_resolver(logger, versioned=True, unmatched=_unmatched)
 
 BookingUid = Annotated[str, Path(min_length=1, max_length=255, description="The booking's uid")]
 IdempotencyKey = Annotated[
