@@ -133,7 +133,10 @@ def _reassign(request: ReassignRequest, idempotency_key: str | None) -> SuccessE
 
 def _execute(request: ReassignRequest, idempotency_key: str | None, context: LambdaContext) -> dict[str, Any]:
     def execute(r: ReassignRequest) -> dict[str, Any]:
-        return success_body(runtime.reassign_service().reassign(r))
+        result = runtime.reassign_service().reassign(r)
+        if result.changed:  # counted once, when written: not for a no-op nor an idempotent replay
+            metrics.add_metric(name="Reassigned", unit=MetricUnit.Count, value=1)
+        return success_body(result)
 
     if idempotency_key is None:
         body = execute(request)
@@ -142,7 +145,6 @@ def _execute(request: ReassignRequest, idempotency_key: str | None, context: Lam
         # The in-progress lock expires with this invocation, so a crashed attempt cannot block retries.
         runner.config.register_lambda_context(context)
         body = runner.run(execute, request, idempotency_key)
-    metrics.add_metric(name="Reassigned", unit=MetricUnit.Count, value=1)
     return body
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -124,3 +125,28 @@ def test_a_reason_is_recorded_for_manual_reassignments_only(invoke: Any, store: 
 
     assert answer["statusCode"] == 200
     assert "reassignReason" not in store.booking("b-1")
+
+
+def reassigned_metrics(stdout: str) -> list[Any]:
+    """The `Reassigned` values of the metric records (CloudWatch EMF) printed to stdout."""
+    values = []
+    for line in stdout.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            record = json.loads(line)
+            if "Reassigned" in record:
+                values.append(record["Reassigned"])
+    return values
+
+
+def test_a_reassignment_counts_in_the_metric_but_a_no_op_does_not(
+    invoke: Any, store: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store.load(base_dataset())
+    capsys.readouterr()
+
+    assert invoke({"bookingUid": "b-1", "actorUserId": 1, "userId": 4})["statusCode"] == 200
+    assert reassigned_metrics(capsys.readouterr().out) == [[1.0]]
+
+    again = invoke({"bookingUid": "b-1", "actorUserId": 1, "userId": 4})  # already 4's: nothing written
+    assert again["statusCode"] == 200
+    assert reassigned_metrics(capsys.readouterr().out) == []

@@ -20,7 +20,7 @@ def has_supported_version(event: BaseProxyEvent) -> bool:
     refused the same way, even when every copy is right: the request is ambiguous)."""
     values = [
         value
-        for name, listed in (event.multi_value_headers or {}).items()
+        for name, listed in (event.raw_event.get("multiValueHeaders") or {}).items()
         if name.lower() == HEADER
         for value in (listed or [])
     ]

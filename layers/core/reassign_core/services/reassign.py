@@ -41,6 +41,7 @@ class ReassignRequest:
 class ReassignResult:
     booking_uid: str
     reassigned_to: UserProfile
+    changed: bool = True  # False: the booking was already the target's and nothing was written
 
 
 class ReassignService:
@@ -88,7 +89,7 @@ class ReassignService:
         if request.target_id is not None:
             target = planning.manual_target(event_type, request.target_id, context.target)
             if holder is not None and holder.user_id == target.user_id:
-                return ReassignResult(booking.uid, target.user)  # already theirs: nothing to write
+                return ReassignResult(booking.uid, target.user, changed=False)  # already theirs
             pool = [target]
         else:
             pool = selection.candidates(event_type, booking)
