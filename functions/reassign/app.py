@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reassign_core import runtime
 from reassign_core.api.api_version import ApiVersion
@@ -50,20 +50,36 @@ IdempotencyKey = Annotated[
 ]
 
 
+# Control characters (NUL, ESC, CR/LF) and bidirectional overrides/isolates would reach the booking,
+# the audit record and every e-mail or webhook built from the event: refused at the door.
+_UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _safe_text(text: str | None) -> str | None:
+    if text is not None and _UNSAFE_TEXT.search(text):
+        raise ValueError("must not contain control or bidirectional-override characters")
+    return text
+
+
 class ReassignBody(BaseModel):
     """Optional body of the manual route; unknown fields are ignored."""
 
     model_config = ConfigDict(extra="ignore")
     reason: str | None = Field(default=None, max_length=500, description="Why the booking was reassigned")
 
+    _reason_is_plain_text = field_validator("reason")(_safe_text)
+
 
 class ReassignEvent(DirectEvent):
     """The event of a direct invocation: the same request as the HTTP routes, the actor named."""
 
     booking_uid: str = Field(alias="bookingUid", min_length=1, max_length=255)
-    actor_user_id: int = Field(alias="actorUserId", gt=0, le=MAX_INT32)
-    user_id: int | None = Field(default=None, alias="userId", gt=0, le=MAX_INT32)
+    # JSON integers only: no "7", no true (an IAM caller names the actor; nothing is guessed).
+    actor_user_id: int = Field(alias="actorUserId", gt=0, le=MAX_INT32, strict=True)
+    user_id: int | None = Field(default=None, alias="userId", gt=0, le=MAX_INT32, strict=True)
     reason: str | None = Field(default=None, max_length=500)
+
+    _reason_is_plain_text = field_validator("reason")(_safe_text)
     idempotency_key: str | None = Field(default=None, alias="idempotencyKey", min_length=1, max_length=255)
 
     def request(self) -> ReassignRequest:

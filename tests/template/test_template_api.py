@@ -63,7 +63,7 @@ def test_request_authorizer_on_authorization_header(resources: dict[str, Any]) -
     assert authorizer["FunctionPayloadType"] == "REQUEST"
     identity = authorizer["Identity"]
     assert identity["Headers"] == ["Authorization"]
-    assert 0 < int(identity["ReauthorizeEvery"]) <= 300
+    assert 0 < int(identity["ReauthorizeEvery"]) <= 60  # the documented revocation delay
     # No route may opt out of the authorizer.
     for event in props(resources, "ReassignFunction")["Events"].values():
         assert "Auth" not in event["Properties"] or event["Properties"]["Auth"].get("Authorizer") in (
@@ -160,7 +160,7 @@ def test_translated_api_secures_both_routes_with_request_authorizer(translated: 
     authorizer = schemes["TokenAuthorizer"]["x-amazon-apigateway-authorizer"]
     assert authorizer["type"] == "request"
     assert authorizer["identitySource"] == "method.request.header.Authorization"
-    assert 0 < authorizer["authorizerResultTtlInSeconds"] <= 300
+    assert 0 < authorizer["authorizerResultTtlInSeconds"] <= 60
 
     gateway = body["x-amazon-apigateway-gateway-responses"]
     assert set(gateway) >= set(EXPECTED_GATEWAY_RESPONSES)
