@@ -94,3 +94,12 @@ def test_an_oversized_body_is_413_payload_too_large(api: LocalApi) -> None:
         "message": "Request body too large",
         "details": {},
     }
+
+
+def test_two_authorization_headers_are_401(api: LocalApi) -> None:
+    headers = [("Authorization", GOOD["Authorization"])] * 2 + [("cal-api-version", "2024-08-13")]
+
+    response = api.handle("POST", "/v2/bookings/demo-discovery-1/reassign", headers)
+
+    assert response.status == 401
+    assert error_of(response.body)["code"] == "UnauthorizedException"
