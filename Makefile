@@ -5,8 +5,10 @@
 #   make test                 lint + sam validate --lint + pytest (what CI runs)
 #   make run [PORT=3000] [DATA=file.json] [ENDPOINT=url]   local API, no Docker
 #   make load DATA=file.json [ENDPOINT=url] [DRY_RUN=1]    load a dataset (DRY_RUN: only show the changes)
-#   make invoke FUNCTION=ReassignFunction EVENT=events/x.json [DATA=file.json]
-#   make build | bench | openapi | clean | distclean
+#   make invoke FUNCTION=ReassignFunction EVENT=events/x.json [DATA=file.json] [ENDPOINT=url]
+#   make deploy [ENV=dev|prod] [GUIDED=1]   build and deploy (guided the first time per ENV)
+#   make bench [PUBLISH=1] | bench-publish   benchmarks -> bench/out/ (PUBLISH: bench/results.json)
+#   make build | openapi | clean | distclean
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -28,7 +30,7 @@ export SAM_CLI_TELEMETRY ?= 0
 # The local entry points import the shared package straight from its source folder.
 LOCAL_ENV := PYTHONPATH="$(CURDIR)/layers/core:$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}"
 
-.PHONY: help venv test lint validate pytest run build load invoke bench openapi clean distclean
+.PHONY: help venv test lint validate pytest run build deploy load invoke bench bench-publish openapi clean distclean
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -74,6 +76,12 @@ pytest: $(STAMP)
 build: $(STAMP)
 	PATH="$(VENV_BIN):$$PATH" PYTHON313="$(PY)" "$(VENV_BIN)/sam" build --template template.yaml
 
+# The venv's SAM CLI: no global install needed. The region comes from samconfig.toml (or the
+# guided questions), never from this Makefile's local-tools default.
+ENV ?= dev
+deploy: $(STAMP)
+	$(if $(filter file,$(origin AWS_DEFAULT_REGION)),env -u AWS_DEFAULT_REGION) PATH="$(VENV_BIN):$$PATH" PYTHON313="$(PY)" "$(PY)" -m local.deploy --env "$(ENV)" --sam "$(VENV_BIN)/sam" $(if $(GUIDED),--guided)
+
 # WEBHOOK_ALLOW_LOCAL_URLS: only here may webhooks use http:// and loopback receivers.
 run: $(STAMP)
 	$(LOCAL_ENV) WEBHOOK_ALLOW_LOCAL_URLS=true "$(PY)" -m local.gateway --port $(PORT) $(if $(DATA),--data "$(DATA)") $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
@@ -83,13 +91,21 @@ load: $(STAMP)
 	$(LOCAL_ENV) "$(PY)" -m reassign_core.ingest.loader "$(DATA)" $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)") $(if $(DRY_RUN),--dry-run)
 
 invoke: $(STAMP)
-	@[ -n "$(FUNCTION)" ] && [ -n "$(EVENT)" ] || { echo "usage: make invoke FUNCTION=ReassignFunction EVENT=events/file.json [DATA=file.json]" >&2; exit 2; }
-	$(LOCAL_ENV) "$(PY)" -m local.invoke --function "$(FUNCTION)" --event "$(EVENT)" $(if $(DATA),--data "$(DATA)")
+	@[ -n "$(FUNCTION)" ] && [ -n "$(EVENT)" ] || { echo "usage: make invoke FUNCTION=ReassignFunction EVENT=events/file.json [DATA=file.json] [ENDPOINT=url]" >&2; exit 2; }
+	$(LOCAL_ENV) "$(PY)" -m local.invoke --function "$(FUNCTION)" --event "$(EVENT)" $(if $(DATA),--data "$(DATA)") $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
 
+# Results go to bench/out/ (not committed); publishing the committed bench/results.json is a
+# deliberate step: make bench-publish (or make bench PUBLISH=1).
+BENCH_RESULTS := $(if $(PUBLISH),bench/results.json,bench/out/results.json)
 bench: $(STAMP)
-	$(LOCAL_ENV) "$(PY)" -m bench.run
-	$(LOCAL_ENV) "$(PY)" -m bench.webhooks
-	$(LOCAL_ENV) "$(PY)" -m bench.sequential
+	@mkdir -p bench/out
+	$(LOCAL_ENV) "$(PY)" -m bench.run --output "$(BENCH_RESULTS)"
+	$(LOCAL_ENV) "$(PY)" -m bench.webhooks --output "$(BENCH_RESULTS)"
+	$(LOCAL_ENV) "$(PY)" -m bench.sequential --output "$(BENCH_RESULTS)"
+	@echo "results: $(BENCH_RESULTS)"
+
+bench-publish:
+	@$(MAKE) --no-print-directory bench PUBLISH=1
 
 openapi: $(STAMP)
 	$(LOCAL_ENV) "$(PY)" -m local.openapi

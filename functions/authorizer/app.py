@@ -26,6 +26,10 @@ logger = Logger()
 @logger.inject_lambda_context(clear_state=True)
 @event_source(data_class=APIGatewayAuthorizerRequestEvent)
 def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaContext) -> dict[str, Any]:
+    if _authorization_count(event) > 1:
+        # Which copy the cache key holds and which one is checked must never differ: refuse both.
+        logger.info("Credentials rejected", extra={"reason": "repeated Authorization header"})
+        raise Exception("Unauthorized")
     outcome = resolve_credentials(event.headers.get("authorization"), runtime.credential_store())
     if not isinstance(outcome, Grant):
         if outcome is Verdict.FORBIDDEN:
@@ -45,6 +49,11 @@ def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaConte
         },
         allow=True,
     )
+
+
+def _authorization_count(event: APIGatewayAuthorizerRequestEvent) -> int:
+    multi = event.raw_event.get("multiValueHeaders") or {}
+    return sum(len(values or []) for name, values in multi.items() if name.lower() == "authorization")
 
 
 def _policy(

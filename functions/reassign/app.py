@@ -8,20 +8,21 @@ import gc
 # environment: collecting while it is built only walks the growing heap again and again.
 gc.disable()
 
+import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reassign_core import runtime
 from reassign_core.api.api_version import ApiVersion
 from reassign_core.api.direct_invocation import DirectEvent, answer_direct_invocation, is_api_gateway_request
 from reassign_core.api.envelopes import DOCUMENTED_RESPONSES, SuccessEnvelope, success_body
 from reassign_core.api.rest_resolver import rest_resolver
-from reassign_core.domain.errors import InvalidRequest, NotAuthenticated
+from reassign_core.domain.errors import BookingNotFound, InvalidRequest, NotAuthenticated
 from reassign_core.services.reassign import ReassignRequest
 
 MAX_INT32 = 2**31 - 1
@@ -29,7 +30,18 @@ MAX_INT32 = 2**31 - 1
 logger = Logger()
 tracer = Tracer(patch_modules=["botocore"])  # DynamoDB calls as subsegments; nothing else to patch
 metrics = Metrics()
-app = rest_resolver(logger, versioned=True)
+
+# A POST whose uid no route accepts (a slash, once decoded, or characters outside the routes'
+# pattern) is after a booking that cannot exist: say so, not "unknown route".
+_BOOKING_PATH = re.compile(r"/bookings/(?P<uid>.+)/reassign(?:/[^/]*)?/?", re.DOTALL)
+
+
+def _unmatched(method: str, path: str) -> BookingNotFound | None:
+    shaped = _BOOKING_PATH.fullmatch(path) if method == "POST" else None
+    return BookingNotFound(shaped["uid"]) if shaped else None
+
+
+app = rest_resolver(logger, versioned=True, unmatched=_unmatched)
 
 BookingUid = Annotated[str, Path(min_length=1, max_length=255, description="The booking's uid")]
 IdempotencyKey = Annotated[
@@ -38,20 +50,36 @@ IdempotencyKey = Annotated[
 ]
 
 
+# Control characters (NUL, ESC, CR/LF) and bidirectional overrides/isolates would reach the booking,
+# the audit record and every e-mail or webhook built from the event: refused at the door.
+_UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _safe_text(text: str | None) -> str | None:
+    if text is not None and _UNSAFE_TEXT.search(text):
+        raise ValueError("must not contain control or bidirectional-override characters")
+    return text
+
+
 class ReassignBody(BaseModel):
     """Optional body of the manual route; unknown fields are ignored."""
 
     model_config = ConfigDict(extra="ignore")
     reason: str | None = Field(default=None, max_length=500, description="Why the booking was reassigned")
 
+    _reason_is_plain_text = field_validator("reason")(_safe_text)
+
 
 class ReassignEvent(DirectEvent):
     """The event of a direct invocation: the same request as the HTTP routes, the actor named."""
 
     booking_uid: str = Field(alias="bookingUid", min_length=1, max_length=255)
-    actor_user_id: int = Field(alias="actorUserId", gt=0, le=MAX_INT32)
-    user_id: int | None = Field(default=None, alias="userId", gt=0, le=MAX_INT32)
+    # JSON integers only: no "7", no true (an IAM caller names the actor; nothing is guessed).
+    actor_user_id: int = Field(alias="actorUserId", gt=0, le=MAX_INT32, strict=True)
+    user_id: int | None = Field(default=None, alias="userId", gt=0, le=MAX_INT32, strict=True)
     reason: str | None = Field(default=None, max_length=500)
+
+    _reason_is_plain_text = field_validator("reason")(_safe_text)
     idempotency_key: str | None = Field(default=None, alias="idempotencyKey", min_length=1, max_length=255)
 
     def request(self) -> ReassignRequest:
@@ -121,7 +149,10 @@ def _reassign(request: ReassignRequest, idempotency_key: str | None) -> SuccessE
 
 def _execute(request: ReassignRequest, idempotency_key: str | None, context: LambdaContext) -> dict[str, Any]:
     def execute(r: ReassignRequest) -> dict[str, Any]:
-        return success_body(runtime.reassign_service().reassign(r))
+        result = runtime.reassign_service().reassign(r)
+        if result.changed:  # counted once, when written: not for a no-op nor an idempotent replay
+            metrics.add_metric(name="Reassigned", unit=MetricUnit.Count, value=1)
+        return success_body(result)
 
     if idempotency_key is None:
         body = execute(request)
@@ -130,7 +161,6 @@ def _execute(request: ReassignRequest, idempotency_key: str | None, context: Lam
         # The in-progress lock expires with this invocation, so a crashed attempt cannot block retries.
         runner.config.register_lambda_context(context)
         body = runner.run(execute, request, idempotency_key)
-    metrics.add_metric(name="Reassigned", unit=MetricUnit.Count, value=1)
     return body
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
+import sys
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -18,15 +20,17 @@ from local import event_sources
 from local.cfn import load_template
 from local.gateway.api import LocalApi
 from local.http_server import http_server
-from local.store_setup import open_store
+from local.store_setup import DEMO_DATA, open_store
+from reassign_core.ingest.dataset import DatasetError
 
 
 def demo_hint(data: Path | None) -> tuple[str | None, str | None]:
-    """(an API key, a booking uid worth reassigning) from a dataset file, for the start banner."""
+    """(an API key, a booking uid worth reassigning) from a dataset file, for the start banner.
+    A key is shown only from the published demo data: a user's own keys stay off the screen."""
     if data is None or not data.exists():
         return None, None
     dataset = json.loads(data.read_text(encoding="utf-8"))
-    keys = dataset.get("apiKeys") or []
+    keys = (dataset.get("apiKeys") or []) if data.resolve() == DEMO_DATA.resolve() else []
     round_robin = {
         e.get("id") for e in dataset.get("eventTypes") or [] if e.get("schedulingType") == "ROUND_ROBIN"
     }
@@ -38,6 +42,25 @@ def demo_hint(data: Path | None) -> tuple[str | None, str | None]:
     ]
     booking = (good or bookings or [{}])[0]
     return (keys[0].get("key") if keys else None), booking.get("uid")
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether another program listens on (host, port): checked before the store is seeded, so a
+    clash costs a second, not a load."""
+    if port == 0:
+        return False
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def fail(message: str) -> int:
+    print(f"make run: {message}", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,9 +76,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template", default="template.yaml")
     args = parser.parse_args(argv)
 
+    if port_in_use(args.host, args.port):
+        return fail(
+            f"port {args.port} is in use by another program; choose another: make run PORT={args.port + 1}"
+        )
     template = load_template(args.template)
     with ExitStack() as stack:
-        store = open_store(stack, template, args.endpoint_url, Path(args.data) if args.data else None)
+        try:
+            store = open_store(stack, template, args.endpoint_url, Path(args.data) if args.data else None)
+        except DatasetError as error:
+            if [p.path for p in error.problems] == ["$"]:  # the file as a whole: missing, not JSON
+                return fail(f"{args.data}: {error.problems[0].reason}")
+            listing = "".join(f"\n  {p.path}: {p.reason}" for p in error.problems)
+            return fail(f"{args.data}: {len(error.problems)} problem(s); the API was not started:{listing}")
         template = event_sources.start(stack, template, store.endpoint_url)  # stream and queue consumers
         api = LocalApi(args.template, store.endpoint_url, template=template)
         server = http_server(api.handle, args.host, args.port)
@@ -73,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(
                 f"  curl -s -X POST {base}/{api.default_api.stage}/bookings/{uid}/reassign "
                 f'-H "Authorization: Bearer {key}" -H "cal-api-version: 2024-08-13"'
+            )
+        if args.endpoint_url is None:
+            lines.append(
+                f"Embedded DynamoDB: {store.endpoint_url}  (load into it: "
+                f"make load DATA=file.json ENDPOINT={store.endpoint_url})"
             )
         print("\n".join(lines), flush=True)
         try:

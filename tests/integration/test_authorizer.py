@@ -110,3 +110,12 @@ def test_bad_credentials_are_unauthorized(authorize: Any, authorization: str | N
 
 def test_scheme_is_case_insensitive(authorize: Any) -> None:
     assert authorize(f"bearer {OWNER_KEY}")["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+
+def test_more_than_one_authorization_header_is_401(authorizer_app: Any, store: Any) -> None:
+    store.load(base_dataset())
+    event = authorizer_event(f"Bearer {OWNER_KEY}")
+    event["multiValueHeaders"]["Authorization"] = [f"Bearer {OWNER_KEY}", f"Bearer {OWNER_KEY}"]
+
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorizer_app.lambda_handler(event, LambdaContext())

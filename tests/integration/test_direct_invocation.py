@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -124,3 +125,72 @@ def test_a_reason_is_recorded_for_manual_reassignments_only(invoke: Any, store: 
 
     assert answer["statusCode"] == 200
     assert "reassignReason" not in store.booking("b-1")
+
+
+def reassigned_metrics(stdout: str) -> list[Any]:
+    """The `Reassigned` values of the metric records (CloudWatch EMF) printed to stdout."""
+    values = []
+    for line in stdout.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            record = json.loads(line)
+            if "Reassigned" in record:
+                values.append(record["Reassigned"])
+    return values
+
+
+def test_a_reassignment_counts_in_the_metric_but_a_no_op_does_not(
+    invoke: Any, store: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store.load(base_dataset())
+    capsys.readouterr()
+
+    assert invoke({"bookingUid": "b-1", "actorUserId": 1, "userId": 4})["statusCode"] == 200
+    assert reassigned_metrics(capsys.readouterr().out) == [[1.0]]
+
+    again = invoke({"bookingUid": "b-1", "actorUserId": 1, "userId": 4})  # already 4's: nothing written
+    assert again["statusCode"] == 200
+    assert reassigned_metrics(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"bookingUid": "b-1", "actorUserId": "1"},
+        {"bookingUid": "b-1", "actorUserId": True},
+        {"bookingUid": "b-1", "actorUserId": 1.0},
+        {"bookingUid": "b-1", "actorUserId": 1, "userId": "4"},
+        {"bookingUid": "b-1", "actorUserId": 1, "userId": True},
+    ],
+)
+def test_ids_must_be_json_integers(invoke: Any, store: Any, event: dict[str, Any]) -> None:
+    store.load(base_dataset())
+    before = store.booking("b-1")
+
+    answer = invoke(event)
+
+    assert answer["statusCode"] == 400, answer
+    assert store.booking("b-1") == before
+
+
+@pytest.mark.parametrize(
+    "reason", ["a\x00b", "esc\x1b[31m", "line\r\nBcc: x@evil.test", "\u202eevil", "x\u2066y"]
+)
+def test_a_reason_with_control_or_bidi_characters_is_refused(invoke: Any, store: Any, reason: str) -> None:
+    store.load(base_dataset())
+
+    answer = invoke({"bookingUid": "b-1", "actorUserId": 1, "userId": 4, "reason": reason})
+
+    assert answer["statusCode"] == 400, answer
+    assert "control or bidirectional-override characters" in answer["error"]["message"]
+    assert store.booking("b-1")["userId"] != 4
+
+
+def test_a_plain_reason_with_accents_and_html_is_kept_as_text(invoke: Any, store: Any) -> None:
+    store.load(base_dataset())
+
+    answer = invoke(
+        {"bookingUid": "b-1", "actorUserId": 1, "userId": 4, "reason": "Réunion <b>urgente</b> 🙂"}
+    )
+
+    assert answer["statusCode"] == 200
+    assert store.booking("b-1")["reassignReason"] == "Réunion <b>urgente</b> 🙂"

@@ -119,6 +119,38 @@ def test_cancelled_or_rejected_booking_is_400(call: Any, store: Any, state: str)
     )
 
 
+def test_booking_that_has_ended_is_400_and_unchanged(call: Any, store: Any) -> None:
+    data = base_dataset()
+    data["bookings"][0] |= {"startTime": "2020-01-07T13:00:00Z", "endTime": "2020-01-07T14:00:00Z"}
+    store.load(data)
+    before = store.booking("b-1")
+
+    status, body, _ = call("/bookings/b-1/reassign")
+
+    assert status == 400
+    assert_error(
+        body, "BadRequestException", "Booking with uid=b-1 has already ended and cannot be reassigned"
+    )
+    assert store.booking("b-1") == before
+
+
+def test_cancelled_booking_that_has_ended_reads_as_cancelled(call: Any, store: Any) -> None:
+    data = base_dataset()
+    data["bookings"][0] |= {
+        "status": "CANCELLED",
+        "startTime": "2020-01-07T13:00:00Z",
+        "endTime": "2020-01-07T14:00:00Z",
+    }
+    store.load(data)
+
+    status, body, _ = call("/bookings/b-1/reassign")
+
+    assert (status, body["error"]["message"]) == (
+        400,
+        "Booking with uid=b-1 is cancelled and cannot be reassigned",
+    )
+
+
 def test_no_available_host_is_400(call: Any, store: Any) -> None:
     data = base_dataset()
     data["outOfOffice"] = [

@@ -54,7 +54,7 @@ def test_real_template_authorizer(real: Template) -> None:
     assert authorizer.function_id == "AuthorizerFunction"
     assert authorizer.payload_type == "REQUEST"
     assert authorizer.identity_headers == ("Authorization",)
-    assert authorizer.ttl_seconds == 300
+    assert authorizer.ttl_seconds == 60
 
 
 def test_real_template_gateway_responses(real: Template) -> None:

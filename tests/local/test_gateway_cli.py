@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
+
+import pytest
 
 from local.cfn import load_template
 from local.dynamo import EmbeddedDynamoDB, prepare_store
 from local.gateway import LocalApi
-from local.gateway.cli import demo_hint
+from local.gateway.cli import demo_hint, main
 from local.store_setup import DEMO_DATA
 
 from .conftest import REAL_TEMPLATE
@@ -32,8 +35,48 @@ def test_demo_hint(tmp_path: Path) -> None:
             }
         )
     )
-    assert demo_hint(data) == ("cal_test_key", "good-rr")
+    # A user's own key is never printed; the booking worth trying is.
+    assert demo_hint(data) == (None, "good-rr")
     assert demo_hint(None) == (None, None)
+
+
+def test_demo_hint_shows_the_demo_key() -> None:
+    demo_key = json.loads(DEMO_DATA.read_text())["apiKeys"][0]["key"]
+    assert demo_hint(DEMO_DATA)[0] == demo_key
+
+
+def test_a_bad_dataset_is_one_message_and_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"users": [{"id": "x", "name": "A", "email": "a@x.test"}], "bogus": 1}))
+
+    assert main(["--port", "0", "--data", str(bad), "--template", str(REAL_TEMPLATE)]) == 1
+
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{bad}: 2 problem(s); the API was not started:" in err
+    assert "bogus: unknown field" in err and "users[0].id:" in err
+
+
+def test_a_missing_dataset_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.json"
+
+    assert main(["--port", "0", "--data", str(missing), "--template", str(REAL_TEMPLATE)]) == 1
+
+    assert capsys.readouterr().err.strip() == f"make run: {missing}: no such file"
+
+
+def test_a_port_clash_says_how_to_choose_another(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        assert main(["--port", str(port), "--template", str(REAL_TEMPLATE)]) == 1
+
+    err = capsys.readouterr().err
+    assert f"port {port} is in use" in err and f"make run PORT={port + 1}" in err
 
 
 def test_the_banner_curl_works_against_the_real_template(store: EmbeddedDynamoDB) -> None:

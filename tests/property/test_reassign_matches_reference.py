@@ -11,6 +11,7 @@ and then manual) with the service's clock pinned to the scenario's `now`. After 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from hypothesis import event as event_label
@@ -69,6 +70,13 @@ def check_step(
         event_label("not reassignable")
         assert result["statusCode"] == 400, result
         assert "cannot be reassigned" in result["error"]["message"]
+        return unchanged(store, found, booking)
+    if datetime.fromisoformat(booking["endTime"]) <= scenario.now:
+        event_label("already ended")
+        assert result["statusCode"] == 400, result
+        assert (
+            result["error"]["message"] == f"Booking with uid={uid} has already ended and cannot be reassigned"
+        )
         return unchanged(store, found, booking)
     if kind == "auto":
         expected = expected_winner(before, uid, scenario.now)

@@ -63,7 +63,7 @@ def test_request_authorizer_on_authorization_header(resources: dict[str, Any]) -
     assert authorizer["FunctionPayloadType"] == "REQUEST"
     identity = authorizer["Identity"]
     assert identity["Headers"] == ["Authorization"]
-    assert 0 < int(identity["ReauthorizeEvery"]) <= 300
+    assert 0 < int(identity["ReauthorizeEvery"]) <= 60  # the documented revocation delay
     # No route may opt out of the authorizer.
     for event in props(resources, "ReassignFunction")["Events"].values():
         assert "Auth" not in event["Properties"] or event["Properties"]["Auth"].get("Authorizer") in (
@@ -74,7 +74,8 @@ def test_request_authorizer_on_authorization_header(resources: dict[str, Any]) -
 
 CONTEXT_SAMPLES = {
     "$context.requestTime": "24/Nov/2026:10:00:00 +0000",
-    "$context.path": "/v2/bookings/abc/reassign",
+    "$context.stage": "v2",
+    "$context.resourcePath": "/bookings/{bookingUid}/reassign",
     "$context.httpMethod": "POST",
     "$context.requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
     "$context.error.messageString": '"msg"',
@@ -87,7 +88,12 @@ EXPECTED_GATEWAY_RESPONSES = {
     "UNAUTHORIZED": (401, "UnauthorizedException", "Unauthorized"),
     "ACCESS_DENIED": (403, "ForbiddenException", "You do not have permission to reassign this booking"),
     "THROTTLED": (429, "TooManyRequestsException", "Too many requests"),
-    "MISSING_AUTHENTICATION_TOKEN": (404, "NotFoundException", "Cannot POST /v2/bookings/abc/reassign"),
+    "MISSING_AUTHENTICATION_TOKEN": (
+        404,
+        "NotFoundException",
+        "No such route or booking: check the method and path (a booking uid never contains a slash)",
+    ),
+    "REQUEST_TOO_LARGE": (413, "PayloadTooLargeException", "Request body too large"),
     "DEFAULT_4XX": (None, "BadRequestException", "msg"),
     "DEFAULT_5XX": (500, "InternalServerErrorException", "Internal server error"),
 }
@@ -123,13 +129,25 @@ def test_gateway_response_uses_spec_envelope(resources: dict[str, Any], response
     templates = response["ResponseTemplates"]
     assert set(templates) == {"application/json"}
 
-    body = json.loads(render_gateway_template(templates["application/json"]))
+    template = templates["application/json"]
+    # Nothing a caller can shape goes into the JSON unescaped; no stray space from YAML folding.
+    assert "$context.path" not in template and "$context.identity" not in template
+    assert ", " not in template and ": " not in template.replace(message, "")
+    body = json.loads(render_gateway_template(template))
+    unknown_route = response_type == "MISSING_AUTHENTICATION_TOKEN"
     assert body == {
         "status": "error",
         "timestamp": CONTEXT_SAMPLES["$context.requestTime"],
-        "path": CONTEXT_SAMPLES["$context.path"],
+        "path": "/v2" if unknown_route else "/v2/bookings/{bookingUid}/reassign",
         "error": {"code": code, "message": message, "details": {}},
     }
+
+
+def test_401_asks_for_a_bearer_token(resources: dict[str, Any]) -> None:
+    headers = props(resources, "ReassignApi")["GatewayResponses"]["UNAUTHORIZED"]["ResponseParameters"][
+        "Headers"
+    ]
+    assert headers["WWW-Authenticate"] == "'Bearer'"
 
 
 def test_translated_api_secures_both_routes_with_request_authorizer(translated: dict[str, Any]) -> None:
@@ -142,7 +160,7 @@ def test_translated_api_secures_both_routes_with_request_authorizer(translated: 
     authorizer = schemes["TokenAuthorizer"]["x-amazon-apigateway-authorizer"]
     assert authorizer["type"] == "request"
     assert authorizer["identitySource"] == "method.request.header.Authorization"
-    assert 0 < authorizer["authorizerResultTtlInSeconds"] <= 300
+    assert 0 < authorizer["authorizerResultTtlInSeconds"] <= 60
 
     gateway = body["x-amazon-apigateway-gateway-responses"]
     assert set(gateway) >= set(EXPECTED_GATEWAY_RESPONSES)

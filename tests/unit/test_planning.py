@@ -9,6 +9,7 @@ import pytest
 
 from reassign_core.domain import planning
 from reassign_core.domain.errors import (
+    BookingEnded,
     BookingNotReassignable,
     NoHostAvailable,
     NotRoundRobin,
@@ -36,6 +37,7 @@ from reassign_core.domain.models import (
 
 OWNER = Caller(user_id=1, is_system_admin=False, team_roles={5: "OWNER"})
 BOB = Attendee("Bob", "bob@customer.test", "Europe/London")
+NOW = datetime(2050, 1, 1, tzinfo=UTC)  # before the default booking
 
 
 def at(text: str) -> datetime:
@@ -113,33 +115,64 @@ def plan(b: Booking, winner: Host, holder_latest_other: datetime | None = None) 
 def test_permission_is_checked_before_the_round_robin_rule() -> None:
     stranger = Caller(user_id=99, is_system_admin=False)
     with pytest.raises(PermissionDenied):
-        planning.check_reassignable(stranger, booking(), event_type(scheduling=SchedulingType.COLLECTIVE))
+        planning.check_reassignable(
+            stranger, booking(), event_type(scheduling=SchedulingType.COLLECTIVE), NOW
+        )
 
 
 def test_unknown_caller_is_denied() -> None:
     with pytest.raises(PermissionDenied):
-        planning.check_reassignable(None, booking(), event_type())
+        planning.check_reassignable(None, booking(), event_type(), NOW)
 
 
 @pytest.mark.parametrize("scheduling", [SchedulingType.COLLECTIVE, SchedulingType.MANAGED, None])
 def test_only_round_robin_bookings_can_be_reassigned(scheduling: SchedulingType | None) -> None:
     with pytest.raises(NotRoundRobin, match="Booking with uid=b-1 is not a round robin booking"):
-        planning.check_reassignable(OWNER, booking(), event_type(scheduling=scheduling))
+        planning.check_reassignable(OWNER, booking(), event_type(scheduling=scheduling), NOW)
 
 
 def test_booking_without_event_type_is_not_round_robin() -> None:
     with pytest.raises(NotRoundRobin):
-        planning.check_reassignable(OWNER, booking(organizer=1), None)
+        planning.check_reassignable(OWNER, booking(organizer=1), None, NOW)
 
 
 @pytest.mark.parametrize("status", [BookingStatus.CANCELLED, BookingStatus.REJECTED])
 def test_cancelled_or_rejected_booking_cannot_be_reassigned(status: BookingStatus) -> None:
     with pytest.raises(BookingNotReassignable, match=f"is {status.value.lower()} and cannot be reassigned"):
-        planning.check_reassignable(OWNER, booking(status=status), event_type())
+        planning.check_reassignable(OWNER, booking(status=status), event_type(), NOW)
+
+
+def test_ended_booking_cannot_be_reassigned() -> None:
+    ended = booking(start="2049-12-31T09:00:00Z", end="2049-12-31T10:00:00Z")
+    with pytest.raises(BookingEnded, match="Booking with uid=b-1 has already ended and cannot be reassigned"):
+        planning.check_reassignable(OWNER, ended, event_type(), NOW)
+
+
+def test_booking_ending_exactly_now_has_ended() -> None:
+    with pytest.raises(BookingEnded):
+        planning.check_reassignable(OWNER, booking(), event_type(), at("2050-01-08T00:30:00Z"))
+
+
+def test_booking_in_progress_can_still_be_reassigned() -> None:
+    assert planning.check_reassignable(OWNER, booking(), event_type(), at("2050-01-08T00:00:00Z")).id == 100
+
+
+def test_cancelled_is_reported_before_ended() -> None:
+    ended = booking(status=BookingStatus.CANCELLED, end="2049-12-31T10:00:00Z", start="2049-12-31T09:00:00Z")
+    with pytest.raises(BookingNotReassignable):
+        planning.check_reassignable(OWNER, ended, event_type(), NOW)
+
+
+def test_ended_collective_booking_is_reported_as_not_round_robin() -> None:
+    ended = booking(start="2049-12-31T09:00:00Z", end="2049-12-31T10:00:00Z")
+    with pytest.raises(NotRoundRobin):
+        planning.check_reassignable(OWNER, ended, event_type(scheduling=SchedulingType.COLLECTIVE), NOW)
 
 
 def test_pending_booking_can_be_reassigned() -> None:
-    assert planning.check_reassignable(OWNER, booking(status=BookingStatus.PENDING), event_type()).id == 100
+    assert (
+        planning.check_reassignable(OWNER, booking(status=BookingStatus.PENDING), event_type(), NOW).id == 100
+    )
 
 
 def test_manual_target_must_exist() -> None:

@@ -16,4 +16,14 @@ ApiVersion = Annotated[SupportedVersion, Header(alias=HEADER, description=f"Must
 
 
 def has_supported_version(event: BaseProxyEvent) -> bool:
+    """Exactly one `cal-api-version` header, with the supported value (a repeated header is
+    refused the same way, even when every copy is right: the request is ambiguous)."""
+    values = [
+        value
+        for name, listed in (event.raw_event.get("multiValueHeaders") or {}).items()
+        if name.lower() == HEADER
+        for value in (listed or [])
+    ]
+    if len(values) > 1:
+        return False
     return event.headers.get(HEADER) == API_VERSION  # header names are case-insensitive here

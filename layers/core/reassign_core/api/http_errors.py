@@ -3,7 +3,7 @@ registers on its resolver, so each answers every failure alike."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -22,7 +22,7 @@ from reassign_core.api.outcomes import (
     not_found,
     outcome_of,
 )
-from reassign_core.domain.errors import ReassignError
+from reassign_core.domain.errors import InvalidRequest, ReassignError, UnsupportedApiVersion
 
 # A body the resolver could not read as JSON: malformed, or sent as another content type.
 BODY_NOT_JSON = "body: must be JSON (Content-Type: application/json)"
@@ -46,14 +46,22 @@ def error_response(
 
 
 def register_error_handlers(
-    app: APIGatewayRestResolver, logger: Logger, headers: Mapping[str, str] | None = None
+    app: APIGatewayRestResolver,
+    logger: Logger,
+    headers: Mapping[str, str] | None = None,
+    unmatched: Callable[[str, str], ReassignError | None] | None = None,
 ) -> None:
     """Every failure of a route answers the error envelope (with `headers`); unexpected ones are
-    logged, never shown."""
+    logged, never shown. `unmatched(method, path)` may name what a request no route matched was
+    after (e.g. a booking whose uid no route accepts) instead of an unknown route."""
 
     @app.exception_handler(ReassignError)
     def handle_domain_error(error: ReassignError) -> Response:
-        return error_response(app, outcome_of(error), headers=headers)
+        # Malformed input lists its problem like the resolver's own validation does; a wrong API
+        # version is the only thing said, with nothing about the rest of the request.
+        listed = isinstance(error, InvalidRequest) and not isinstance(error, UnsupportedApiVersion)
+        details = {"errors": [error.message]} if listed else None
+        return error_response(app, outcome_of(error), details, headers=headers)
 
     @app.exception_handler([RequestValidationError, RequestUnsupportedContentType])
     def handle_invalid_request(error: RequestValidationError | RequestUnsupportedContentType) -> Response:
@@ -69,6 +77,9 @@ def register_error_handlers(
     @app.not_found
     def handle_unknown_route(error: Exception) -> Response:
         event = app.current_event
+        meant = unmatched(event.http_method, event.path) if unmatched else None
+        if meant is not None:
+            return error_response(app, outcome_of(meant), headers=headers)
         return error_response(
             app, not_found(f"Cannot {event.http_method} {event.request_context.path}"), headers=headers
         )

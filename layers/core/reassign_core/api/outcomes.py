@@ -27,6 +27,7 @@ _MAPPING: tuple[tuple[type[errors.ReassignError], int, str], ...] = (
     (errors.InvalidRequest, 400, "BadRequestException"),
     (errors.NotRoundRobin, 400, "BadRequestException"),
     (errors.BookingNotReassignable, 400, "BadRequestException"),
+    (errors.BookingEnded, 400, "BadRequestException"),
     (errors.NoHostAvailable, 400, "BadRequestException"),
     (errors.NotRoundRobinHost, 400, "BadRequestException"),
     (errors.NotAuthenticated, 401, "UnauthorizedException"),

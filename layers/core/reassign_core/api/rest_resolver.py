@@ -5,7 +5,7 @@ answered with the error envelope (see http_errors)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -19,7 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupp
 
 from reassign_core.api.api_version import has_supported_version
 from reassign_core.api.http_errors import register_error_handlers
-from reassign_core.domain.errors import UnsupportedApiVersion
+from reassign_core.domain.errors import ReassignError, UnsupportedApiVersion
 
 JSON = "application/json"
 
@@ -60,13 +60,18 @@ class _ExactRoutes(APIGatewayRestResolver):
 
 
 def rest_resolver(
-    logger: Logger, *, versioned: bool, error_headers: Mapping[str, str] | None = None
+    logger: Logger,
+    *,
+    versioned: bool,
+    error_headers: Mapping[str, str] | None = None,
+    unmatched: Callable[[str, str], ReassignError | None] | None = None,
 ) -> APIGatewayRestResolver:
     """A resolver whose routes' input is validated from their declarations.
 
     versioned: every route requires the `cal-api-version` header (and declares it as
     `cal_api_version: ApiVersion`, for the OpenAPI document); a wrong or missing one is the
     only problem reported, whatever else is wrong with the request.
+    unmatched: see register_error_handlers.
     """
     app = _ExactRoutes(enable_validation=True)
     # Powertools runs this middleware first on every route, before any middleware of ours.
@@ -75,5 +80,5 @@ def rest_resolver(
     ):
         raise RuntimeError("this Powertools version validates requests elsewhere: update rest_resolver")
     app._request_validation_middleware = _RequestChecks(versioned)
-    register_error_handlers(app, logger, error_headers)
+    register_error_handlers(app, logger, error_headers, unmatched)
     return app

@@ -50,6 +50,11 @@ class BookingNotReassignable(ReassignError):
         super().__init__(f"Booking with uid={uid} is {status.lower()} and cannot be reassigned")
 
 
+class BookingEnded(ReassignError):
+    def __init__(self, uid: str) -> None:
+        super().__init__(f"Booking with uid={uid} has already ended and cannot be reassigned")
+
+
 class NoHostAvailable(ReassignError):
     def __init__(self) -> None:
         super().__init__("Can't reassign the booking because no other host is available at that time.")

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from reassign_core.domain import availability, bookkeeping, selection
 from reassign_core.domain.bookkeeping import BookingChange, DerivedState, DerivedWrites
 from reassign_core.domain.errors import (
+    BookingEnded,
     BookingNotReassignable,
     NoHostAvailable,
     NotRoundRobin,
@@ -86,13 +87,17 @@ class Plan:
 # --- checks, in the documented order (docs/api.md, order of checks) -------------------------------
 
 
-def check_reassignable(caller: Caller | None, booking: Booking, event_type: EventType | None) -> EventType:
+def check_reassignable(
+    caller: Caller | None, booking: Booking, event_type: EventType | None, now: datetime
+) -> EventType:
     if caller is None or not may_reassign(caller, booking, event_type):
         raise PermissionDenied
     if event_type is None or event_type.scheduling_type is not SchedulingType.ROUND_ROBIN:
         raise NotRoundRobin(booking.uid)
     if booking.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED):
         raise BookingNotReassignable(booking.uid, booking.status.value)
+    if booking.end <= now:  # moving a meeting that is over would rewrite history, not a calendar
+        raise BookingEnded(booking.uid)
     return event_type
 
 

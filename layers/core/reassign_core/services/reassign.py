@@ -51,6 +51,7 @@ class ReassignRequest:
 class ReassignResult:
     booking_uid: str
     reassigned_to: UserProfile
+    changed: bool = True  # False: the booking was already the target's and nothing was written
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,21 +152,21 @@ class ReassignService:
         event_type = (
             repository.read_event_type(booking.event_type_id) if booking.event_type_id is not None else None
         )
-        event_type = planning.check_reassignable(context.caller, booking, event_type)
+        now = self._clock()
+        event_type = planning.check_reassignable(context.caller, booking, event_type, now)
         holder = planning.current_holder(event_type, booking)
 
         pool: list[Host]
         if request.target_id is not None:
             target = planning.manual_target(event_type, request.target_id, context.target)
             if holder is not None and holder.user_id == target.user_id:
-                return ReassignResult(booking.uid, target.user)  # already theirs: nothing to write
+                return ReassignResult(booking.uid, target.user, changed=False)  # already theirs
             pool = [target]
         else:
             pool = selection.candidates(event_type, booking)
             if not pool:
                 raise NoHostAvailable
 
-        now = self._clock()
         wanted = planning.host_data_request(event_type, booking, holder, pool, now)
         data = repository.read_host_data(event_type, booking, wanted)
         winner = (

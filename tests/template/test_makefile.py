@@ -1,0 +1,28 @@
+"""What the Makefile's targets run (make -n: printed, not executed)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def dry_run(*args: str) -> str:
+    # The venv stamp is made current first so that only the target's own commands are printed.
+    return subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed", *args], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_bench_leaves_the_committed_results_alone_unless_published() -> None:
+    assert "bench/results.json" not in dry_run("bench")
+    assert '--output "bench/out/results.json"' in dry_run("bench")
+    assert '--output "bench/results.json"' in dry_run("bench", "PUBLISH=1")
+
+
+def test_invoke_passes_the_endpoint() -> None:
+    out = dry_run(
+        "invoke", "FUNCTION=ReassignFunction", "EVENT=events/x.json", "ENDPOINT=http://127.0.0.1:8000"
+    )
+    assert '--endpoint-url "http://127.0.0.1:8000"' in out
