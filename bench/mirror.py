@@ -142,7 +142,7 @@ class Mirror:
         """The host the decision picks on this state; None: no host is available."""
         booking = self.bookings[uid]
         event_type = planning.check_reassignable(
-            self.caller, booking, self.event_types.get(booking.event_type_id or -1)
+            self.caller, booking, self.event_types.get(booking.event_type_id or -1), now
         )
         holder = planning.current_holder(event_type, booking)
         pool = selection.candidates(event_type, booking)
