@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
+from reassign_core.services.preview import PreviewService
 from reassign_core.services.reassign import ReassignService
 from reassign_core.settings import AuthorizerSettings, ReassignSettings, read_settings
 from reassign_core.store.repository import CredentialStore, ReassignRepository
@@ -49,13 +50,23 @@ def dynamodb_client(endpoint_url: str | None) -> Any:
 
 
 @cache
-def reassign_service() -> ReassignService:
+def reassign_repository() -> ReassignRepository:
     settings = reassign_settings()
     executor = ThreadPoolExecutor(max_workers=READ_PARALLELISM, thread_name_prefix="dynamodb")
-    repository = ReassignRepository(
+    return ReassignRepository(
         dynamodb_client(settings.endpoint_url), settings.data_table, settings.outbox_table, executor
     )
-    return ReassignService(repository, max_attempts=settings.max_write_attempts)
+
+
+@cache
+def reassign_service() -> ReassignService:
+    return ReassignService(reassign_repository(), max_attempts=reassign_settings().max_write_attempts)
+
+
+@cache
+def preview_service() -> PreviewService:
+    """The read routes' service: the reassignment's repository, so one client and one thread pool."""
+    return PreviewService(reassign_repository())
 
 
 @cache
