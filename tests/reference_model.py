@@ -198,7 +198,19 @@ def selection_stages(dataset: Dataset, booking_uid: str, now: datetime) -> dict[
         and not any(_same_email(_user(dataset, h["userId"])["email"], e) for e in attendee_emails)
     ]
     pool = [h for h in candidates if is_available(dataset, event_type, h, booking)]
-    stages = {"candidates": candidates, "available": pool}
+    stages = {"candidates": candidates, "available": pool, **_choice(dataset, event_type, booking, pool, now)}
+    return {stage: [h["userId"] for h in hosts] for stage, hosts in stages.items()}
+
+
+def _choice(
+    dataset: Dataset,
+    event_type: dict[str, Any],
+    booking: dict[str, Any],
+    pool: list[dict[str, Any]],
+    now: datetime,
+) -> dict[str, list[dict[str, Any]]]:
+    """The pool after the weights, the priority and the winner, from the available hosts `pool`."""
+    stages: dict[str, list[dict[str, Any]]] = {}
     if pool and event_type.get("isRRWeightsEnabled", False):
         counts = weighted_counts(dataset, event_type, booking, now)
         round_robin = [h for h in event_type["hosts"] if not h.get("isFixed", False)]
@@ -217,7 +229,21 @@ def selection_stages(dataset: Dataset, booking_uid: str, now: datetime) -> dict[
         # Least recently booked: never booked sorts first; ties keep host order (min is stable).
         oldest = datetime.min.replace(tzinfo=UTC)
         stages["winner"] = [min(pool, key=lambda h: last_booked(dataset, event_type, h["userId"]) or oldest)]
-    return {stage: [h["userId"] for h in hosts] for stage, hosts in stages.items()}
+    return stages
+
+
+def expected_ranking(dataset: Dataset, booking_uid: str, now: datetime) -> list[int]:
+    """The available hosts in the order repeated auto choices would take them (the winner first)."""
+    booking = next(b for b in dataset["bookings"] if b["uid"] == booking_uid)
+    event_type = next(e for e in dataset["eventTypes"] if e["id"] == booking["eventTypeId"])
+    by_id = {h["userId"]: h for h in event_type["hosts"]}
+    left = [by_id[i] for i in selection_stages(dataset, booking_uid, now)["available"]]
+    ranking: list[int] = []
+    while left:
+        winner = _choice(dataset, event_type, booking, left, now)["winner"][0]
+        ranking.append(winner["userId"])
+        left = [h for h in left if h is not winner]
+    return ranking
 
 
 def expected_winner(dataset: Dataset, booking_uid: str, now: datetime) -> int | None:

@@ -1,4 +1,5 @@
-"""Reassign function: the two HTTP routes and direct invocation. Routing and shapes only."""
+"""Reassign function: the reassign routes, the two read routes that show the choice before and after
+it is made, and direct invocation. Routing and shapes only."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -21,6 +22,14 @@ from reassign_core import runtime
 from reassign_core.api.api_version import ApiVersion
 from reassign_core.api.direct_invocation import DirectEvent, answer_direct_invocation, is_api_gateway_request
 from reassign_core.api.envelopes import DOCUMENTED_RESPONSES, SuccessEnvelope, success_body
+from reassign_core.api.preview_envelopes import (
+    CANDIDATES_RESPONSES,
+    HISTORY_RESPONSES,
+    CandidatesEnvelope,
+    HistoryEnvelope,
+    candidates_body,
+    history_body,
+)
 from reassign_core.api.rest_resolver import rest_resolver
 from reassign_core.domain.errors import BookingNotFound, InvalidRequest, NotAuthenticated
 from reassign_core.services.reassign import ReassignRequest
@@ -131,6 +140,29 @@ def reassign_to_user(
         raise InvalidRequest("userId: must be a positive integer")
     reason = body.reason if body else None
     return _reassign(ReassignRequest(bookingUid, _caller_id(), userId, reason), idempotency_key)
+
+
+@app.get(
+    "/bookings/<bookingUid>/reassignment-candidates",
+    summary="Every candidate for an auto reassignment, ranked as it would choose, with why others cannot",
+    responses=CANDIDATES_RESPONSES,
+)
+def reassignment_candidates(bookingUid: BookingUid, cal_api_version: ApiVersion) -> CandidatesEnvelope:
+    return candidates_body(runtime.preview_service().candidates(bookingUid, _caller_id()))
+
+
+@app.get(
+    "/bookings/<bookingUid>/reassignments",
+    summary="The booking's reassignments, newest first",
+    responses=HISTORY_RESPONSES,
+)
+def reassignment_history(
+    bookingUid: BookingUid,
+    cal_api_version: ApiVersion,
+    take: Annotated[int, Query(ge=1, le=250, description="How many records (as Cal.com: 1-250)")] = 100,
+    skip: Annotated[int, Query(ge=0, le=10_000, description="How many of the newest to skip")] = 0,
+) -> HistoryEnvelope:
+    return history_body(runtime.preview_service().history(bookingUid, _caller_id(), take, skip))
 
 
 def _caller_id() -> int:

@@ -77,11 +77,17 @@ def test_managed_user_token_acts_as_its_user(authorize: Any) -> None:
     assert policy["context"] == {"userId": "2", "authMethod": "accessToken", "clientId": "client-write"}
 
 
-def test_token_whose_client_lacks_booking_write_is_denied(authorize: Any) -> None:
+def test_token_whose_client_has_only_booking_read_is_allowed_the_read_routes_only(authorize: Any) -> None:
     policy = authorize(f"Bearer {READONLY_TOKEN}")
 
-    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Deny"
-    assert "userId" not in policy.get("context", {})
+    statements = policy["policyDocument"]["Statement"]
+    assert {s["Effect"] for s in statements} == {"Allow"}
+    stage = "arn:aws:execute-api:us-east-1:123456789012:abc123/v2"
+    assert sorted(r for s in statements for r in s["Resource"]) == [
+        f"{stage}/GET/bookings/*/reassignment-candidates",
+        f"{stage}/GET/bookings/*/reassignments",
+    ]
+    assert policy["context"] == {"userId": "2", "authMethod": "accessToken", "clientId": "client-read"}
 
 
 @pytest.mark.parametrize(

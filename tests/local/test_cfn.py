@@ -42,6 +42,8 @@ def test_real_template_routes(real: Template) -> None:
     assert routes - webhooks == {
         ("POST", "/bookings/{bookingUid}/reassign", "ReassignFunction", api.default_authorizer),
         ("POST", "/bookings/{bookingUid}/reassign/{userId}", "ReassignFunction", api.default_authorizer),
+        ("GET", "/bookings/{bookingUid}/reassignment-candidates", "ReassignFunction", api.default_authorizer),
+        ("GET", "/bookings/{bookingUid}/reassignments", "ReassignFunction", api.default_authorizer),
     }
     # The webhooks API: 7 routes for user webhooks and 7 for event-type webhooks, same authorizer.
     assert len(webhooks) == 14 and {r[3] for r in webhooks} == {api.default_authorizer}

@@ -20,6 +20,7 @@ REVOKED_KEY = "cal_test_revoked_key_0001"
 EXPIRED_TOKEN = "expired-user-token-0001"
 REVOKED_TOKEN = "revoked-user-token-0001"
 ORPHAN_TOKEN = "orphan-user-token-0001"  # its OAuth client was deleted after it was issued
+UNSCOPED_TOKEN = "unscoped-user-token-0001"  # its client has neither BOOKING_READ nor BOOKING_WRITE
 
 # The credential → what the authorizer must answer.
 EXPECTED = {
@@ -27,7 +28,8 @@ EXPECTED = {
     OUTSIDER_KEY: "allow:6",
     ADMIN_KEY: "allow:7",
     MANAGED_TOKEN: "allow:2",
-    READONLY_TOKEN: "deny",  # valid, but its client lacks BOOKING_WRITE
+    READONLY_TOKEN: "read:2",  # its client has BOOKING_READ only: the read routes, nothing else
+    UNSCOPED_TOKEN: "deny",
     EXPIRED_KEY: "unauthorized",
     REVOKED_KEY: "unauthorized",
     EXPIRED_TOKEN: "unauthorized",
@@ -40,6 +42,10 @@ ACCOUNT_API_STAGE = "arn:aws:execute-api:us-east-1:123456789012:abc123/v2"
 ROUTE_ARNS = (
     f"{ACCOUNT_API_STAGE}/POST/bookings/b-1/reassign",
     f"{ACCOUNT_API_STAGE}/POST/bookings/b-1/reassign/3",
+)
+READ_ROUTE_ARNS = (
+    f"{ACCOUNT_API_STAGE}/GET/bookings/b-1/reassignment-candidates",
+    f"{ACCOUNT_API_STAGE}/GET/bookings/b-1/reassignments",
 )
 
 
@@ -54,7 +60,10 @@ def security_dataset() -> dict[str, Any]:
          "expiresAt": "2020-01-01T00:00:00Z"},
         {"token": REVOKED_TOKEN, "userId": 2, "clientId": "client-write", "expiresAt": "2099-01-01T00:00:00Z",
          "revokedAt": "2025-01-01T00:00:00Z"},
+        {"token": UNSCOPED_TOKEN, "userId": 2, "clientId": "client-unscoped",
+         "expiresAt": "2099-01-01T00:00:00Z"},
     ]  # fmt: skip
+    data["oauthClients"] += [{"id": "client-unscoped", "name": "Unscoped", "permissions": ["WEBHOOK_READ"]}]
     return data
 
 
@@ -87,7 +96,8 @@ def authorizer_event(headers: dict[str, str] | None, method_arn: str = ROUTE_ARN
 
 
 def authorize(authorizer_app: Any, authorization: str | None, header: str = "Authorization") -> str:
-    """'allow:<userId>', 'deny' or 'unauthorized'; anything else the authorizer does fails the test."""
+    """'allow:<userId>' (every route), 'read:<userId>' (the read routes only), 'deny' or
+    'unauthorized'; anything else the authorizer does fails the test."""
     headers = None if authorization is None else {header: authorization}
     try:
         response = authorizer_app.lambda_handler(authorizer_event(headers), LambdaContext())
@@ -98,14 +108,21 @@ def authorize(authorizer_app: Any, authorization: str | None, header: str = "Aut
     statements = response["policyDocument"]["Statement"]
     effects = {s["Effect"] for s in statements}
     assert len(effects) == 1, response
-    # The policy is cached for the token and reused on every route: it must speak for all of them.
-    for route in ROUTE_ARNS:
-        assert any(fnmatchcase(route, r) for s in statements for r in s["Resource"]), (route, response)
+    # The policy is cached for the token and reused on every route: it must speak for all of them,
+    # whichever route it was asked for.
+    covered = [
+        any(fnmatchcase(route, r) for s in statements for r in s["Resource"])
+        for route in ROUTE_ARNS + READ_ROUTE_ARNS
+    ]
     if effects == {"Deny"}:
+        assert all(covered), response
         return "deny"
     assert effects == {"Allow"}
     assert response["principalId"] == response["context"]["userId"]
-    return f"allow:{response['context']['userId']}"
+    if all(covered):
+        return f"allow:{response['context']['userId']}"
+    assert covered == [False] * len(ROUTE_ARNS) + [True] * len(READ_ROUTE_ARNS), response
+    return f"read:{response['context']['userId']}"
 
 
 MALFORMED = [

@@ -23,6 +23,8 @@ def test_routes_are_on_reassign_function_and_api(resources: dict[str, Any]) -> N
     assert routes == {
         ("POST", "/bookings/{bookingUid}/reassign"),
         ("POST", "/bookings/{bookingUid}/reassign/{userId}"),
+        ("GET", "/bookings/{bookingUid}/reassignment-candidates"),
+        ("GET", "/bookings/{bookingUid}/reassignments"),
     }
     # Nobody else is routed: the authorizer is only reachable as an authorizer.
     assert "Events" not in props(resources, "AuthorizerFunction")

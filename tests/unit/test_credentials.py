@@ -68,15 +68,21 @@ def test_expired_and_revoked_keys_are_refused() -> None:
     assert resolve_credentials("Bearer cal_gone", store) is Verdict.REVOKED
 
 
-def test_token_needs_a_client_with_booking_write() -> None:
+def test_token_is_scoped_by_its_clients_booking_permissions() -> None:
     store = lookup_with(
         tok1={"userId": 2, "clientId": "w"},
         tok2={"userId": 2, "clientId": "r"},
         tok3={"userId": 2, "clientId": "missing"},
+        tok4={"userId": 2, "clientId": "n"},
+        tok5={"userId": 2, "clientId": "rw"},
     )
     store.items["CLIENT#w"] = {"permissions": ["BOOKING_WRITE"]}
     store.items["CLIENT#r"] = {"permissions": ["BOOKING_READ"]}
+    store.items["CLIENT#n"] = {"permissions": ["WEBHOOK_READ"]}
+    store.items["CLIENT#rw"] = {"permissions": ["BOOKING_READ", "BOOKING_WRITE"]}
 
     assert resolve_credentials("Bearer tok1", store) == Grant(2, "accessToken", "w")
-    assert resolve_credentials("Bearer tok2", store) is Verdict.FORBIDDEN
+    assert resolve_credentials("Bearer tok2", store) == Grant(2, "accessToken", "r", read_only=True)
     assert resolve_credentials("Bearer tok3", store) is Verdict.UNKNOWN
+    assert resolve_credentials("Bearer tok4", store) is Verdict.FORBIDDEN
+    assert resolve_credentials("Bearer tok5", store) == Grant(2, "accessToken", "rw")

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
+from reassign_core.services.preview import PreviewService
 from reassign_core.services.reassign import ReassignService, TimeBudget
 from reassign_core.settings import AuthorizerSettings, ReassignSettings, read_settings
 from reassign_core.store.repository import CredentialStore, ReassignRepository
@@ -70,14 +71,26 @@ def dynamodb_client(endpoint_url: str | None) -> Any:
 
 
 @cache
-def reassign_service() -> ReassignService:
+def reassign_repository() -> ReassignRepository:
     settings = reassign_settings()
     executor = ThreadPoolExecutor(max_workers=READ_PARALLELISM, thread_name_prefix="dynamodb")
-    repository = ReassignRepository(
+    return ReassignRepository(
         dynamodb_client(settings.endpoint_url), settings.data_table, settings.outbox_table, executor
     )
+
+
+@cache
+def reassign_service() -> ReassignService:
     budget = TimeBudget(FUNCTION_TIMEOUT_SECONDS - ANSWER_RESERVE_SECONDS, longest_store_call_seconds())
-    return ReassignService(repository, max_attempts=settings.max_write_attempts, budget=budget)
+    return ReassignService(
+        reassign_repository(), max_attempts=reassign_settings().max_write_attempts, budget=budget
+    )
+
+
+@cache
+def preview_service() -> PreviewService:
+    """The read routes' service: the reassignment's repository, so one client and one thread pool."""
+    return PreviewService(reassign_repository())
 
 
 @cache

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
@@ -101,6 +102,39 @@ def has_conflict(days: Iterable[CalendarDay], booking_uid: str, busy_window: Int
     )
 
 
+class Unavailability(StrEnum):
+    """Why a host cannot take the booking, in the order the checks run."""
+
+    NO_SCHEDULE = "NO_SCHEDULE"
+    OUTSIDE_SCHEDULE = "OUTSIDE_SCHEDULE"  # includes a date override
+    OUT_OF_OFFICE = "OUT_OF_OFFICE"
+    BUSY = "BUSY"
+
+
+def unavailability(
+    schedule: Schedule | None,
+    days: Iterable[CalendarDay],
+    booking_uid: str,
+    start: datetime,
+    end: datetime,
+    before_buffer: timedelta,
+    after_buffer: timedelta,
+) -> Unavailability | None:
+    """None when the host is available; otherwise the first check it fails."""
+    # The schedule first: it needs no calendar day, and it rules most hosts out. Only then are
+    # the days consumed, so a caller may pass them as a generator that decodes on demand.
+    if schedule is None:
+        return Unavailability.NO_SCHEDULE
+    if not within_schedule(schedule, start, end):
+        return Unavailability.OUTSIDE_SCHEDULE
+    days = tuple(days)
+    if is_out_of_office(days, start, end):
+        return Unavailability.OUT_OF_OFFICE
+    if has_conflict(days, booking_uid, Interval(start - before_buffer, end + after_buffer)):
+        return Unavailability.BUSY
+    return None
+
+
 def is_available(
     schedule: Schedule | None,
     days: Iterable[CalendarDay],
@@ -110,11 +144,4 @@ def is_available(
     before_buffer: timedelta,
     after_buffer: timedelta,
 ) -> bool:
-    # The schedule first: it needs no calendar day, and it rules most hosts out. Only then are
-    # the days consumed, so a caller may pass them as a generator that decodes on demand.
-    if not within_schedule(schedule, start, end):
-        return False
-    days = tuple(days)
-    return not is_out_of_office(days, start, end) and not has_conflict(
-        days, booking_uid, Interval(start - before_buffer, end + after_buffer)
-    )
+    return unavailability(schedule, days, booking_uid, start, end, before_buffer, after_buffer) is None

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from reassign_core.domain import availability, bookkeeping, selection
+from reassign_core.domain.availability import Unavailability
 from reassign_core.domain.bookkeeping import BookingChange, DerivedState, DerivedWrites
 from reassign_core.domain.errors import (
     BookingEnded,
@@ -163,7 +164,7 @@ def host_data_request(
         calendars |= {(holder.user_id, d) for d in booking_days}
         if holder_counted:
             stats_of.add(holder.user_id)
-    weighted = event_type.weights_enabled and len(pool) > 1
+    weighted = is_weighted(event_type, pool)
     return HostDataRequest(
         schedule_ids=frozenset(
             sid
@@ -192,14 +193,32 @@ def _counted_for(event_type: EventType, booking: Booking, user_id: int) -> bool:
 # --- whom to pick ------------------------------------------------------------------------------
 
 
-def available_hosts(event_type: EventType, booking: Booking, pool: list[Host], data: HostData) -> list[Host]:
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One candidate as the choice sees it: why it cannot take the booking, or its rank."""
+
+    host: Host
+    reason: Unavailability | None  # None: available
+    rank: int | None  # 1 = whom the auto reassignment picks; None when unavailable
+    last_booked_at: datetime | None
+    bookings_in_interval: int | None  # None when the weights are off (or not needed: one candidate)
+
+
+def is_weighted(event_type: EventType, pool: list[Host]) -> bool:
+    """Whether the interval's counts decide between the candidates (and so are read)."""
+    return event_type.weights_enabled and len(pool) > 1
+
+
+def ranked_candidates(
+    event_type: EventType, booking: Booking, pool: list[Host], data: HostData
+) -> list[Candidate]:
+    """Every candidate: the available ones in the order the auto reassignment would try them, then
+    the unavailable ones in host order. The one decision both the reassignment and the preview use."""
     window_days = utc_days(*busy_window(event_type, booking))
     before = timedelta(minutes=event_type.before_buffer_minutes)
     after = timedelta(minutes=event_type.after_buffer_minutes)
-    return [
-        host
-        for host in pool
-        if availability.is_available(
+    reasons = {
+        host.user_id: availability.unavailability(
             schedule_of(event_type, host, data.schedules),
             (data.calendars[(host.user_id, d)] for d in window_days),  # decoded only if needed
             booking.uid,
@@ -208,15 +227,26 @@ def available_hosts(event_type: EventType, booking: Booking, pool: list[Host], d
             before,
             after,
         )
-    ]
+        for host in pool
+    }
+    available = [host for host in pool if reasons[host.user_id] is None]
+    last_booked = {h.user_id: data.stats[h.user_id].last_booked_at for h in pool}
+    ranked = selection.ranking(available, event_type, data.interval_counts, last_booked)
+    weighted = is_weighted(event_type, pool)
+
+    def candidate(host: Host, rank: int | None) -> Candidate:
+        counts = data.interval_counts.get(host.user_id, 0) if weighted else None
+        return Candidate(host, reasons[host.user_id], rank, last_booked[host.user_id], counts)
+
+    unavailable = sorted((h for h in pool if reasons[h.user_id] is not None), key=lambda h: h.position)
+    return [candidate(h, n) for n, h in enumerate(ranked, 1)] + [candidate(h, None) for h in unavailable]
 
 
 def choose_winner(event_type: EventType, booking: Booking, pool: list[Host], data: HostData) -> Host:
-    available = available_hosts(event_type, booking, pool, data)
-    if not available:
+    ranked = ranked_candidates(event_type, booking, pool, data)
+    if not ranked or ranked[0].rank is None:
         raise NoHostAvailable
-    last_booked = {h.user_id: data.stats[h.user_id].last_booked_at for h in available}
-    return selection.lucky_host(available, event_type, data.interval_counts, last_booked)
+    return ranked[0].host
 
 
 # --- what to write -----------------------------------------------------------------------------

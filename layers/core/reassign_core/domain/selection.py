@@ -46,33 +46,51 @@ def _keep_max(hosts: list[Host], score: Mapping[int, int | float]) -> list[Host]
     return [h for h in hosts if score[h.user_id] == best]
 
 
-def by_weight(
-    available: list[Host], round_robin_hosts: Sequence[Host], counts: Mapping[int, int]
-) -> list[Host]:
-    """Hosts furthest below their weighted share of the interval's bookings, then the heaviest.
+def shortfalls(
+    hosts: Sequence[Host], round_robin_hosts: Sequence[Host], counts: Mapping[int, int]
+) -> dict[int, int]:
+    """How far each host is below its weighted share of the interval's bookings, scaled by W.
 
-    shortfall = T*weight/W - count; compared as T*weight - count*W to stay in exact integers.
+    shortfall = T*weight/W - count; kept as T*weight - count*W to stay in exact integers.
     """
     total = sum(counts.get(h.user_id, 0) for h in round_robin_hosts)
     weight_sum = sum(h.weight for h in round_robin_hosts)
     if weight_sum == 0:
-        shortfall = {h.user_id: -counts.get(h.user_id, 0) for h in available}
-    else:
-        shortfall = {h.user_id: total * h.weight - counts.get(h.user_id, 0) * weight_sum for h in available}
+        return {h.user_id: -counts.get(h.user_id, 0) for h in hosts}
+    return {h.user_id: total * h.weight - counts.get(h.user_id, 0) * weight_sum for h in hosts}
+
+
+def by_weight(
+    available: list[Host], round_robin_hosts: Sequence[Host], counts: Mapping[int, int]
+) -> list[Host]:
+    """Hosts furthest below their weighted share of the interval's bookings, then the heaviest."""
+    shortfall = shortfalls(available, round_robin_hosts, counts)
     return _keep_max(_keep_max(available, shortfall), {h.user_id: h.weight for h in available})
 
 
-def by_priority(hosts: list[Host]) -> list[Host]:
-    return _keep_max(hosts, {h.user_id: h.priority for h in hosts})
+def ranking(
+    available: Sequence[Host],
+    event_type: EventType,
+    counts: Mapping[int, int],
+    last_booked: Mapping[int, datetime | None],
+) -> list[Host]:
+    """The available hosts in the order the auto reassignment would try them: the lucky host first.
 
+    Each rule keeps the best of those left by the rules before it, so the rules read as one
+    lexicographic key: largest shortfall, then weight (weights on); highest priority; booked
+    longest ago (never booked first); the event type's host order. Taking the first host out does
+    not change anyone else's key (the shares are over all round-robin hosts), so the rest of the
+    list is the order later picks would follow.
+    """
+    shortfall = (
+        shortfalls(available, event_type.round_robin_hosts, counts) if event_type.weights_enabled else {}
+    )
 
-def least_recently_booked(hosts: list[Host], last_booked: Mapping[int, datetime | None]) -> Host:
-    """Never booked counts as the oldest; ties keep the event type's host order."""
+    def key(host: Host) -> tuple[int, int, int, datetime, int]:
+        weighted = (-shortfall[host.user_id], -host.weight) if event_type.weights_enabled else (0, 0)
+        return (*weighted, -host.priority, last_booked.get(host.user_id) or NEVER, host.position)
 
-    def recency(host: Host) -> tuple[datetime, int]:
-        return (last_booked.get(host.user_id) or NEVER, host.position)
-
-    return min(hosts, key=recency)
+    return sorted(available, key=key)
 
 
 def lucky_host(
@@ -81,7 +99,4 @@ def lucky_host(
     counts: Mapping[int, int],
     last_booked: Mapping[int, datetime | None],
 ) -> Host:
-    pool = sorted(available, key=lambda h: h.position)
-    if event_type.weights_enabled:
-        pool = by_weight(pool, event_type.round_robin_hosts, counts)
-    return least_recently_booked(by_priority(pool), last_booked)
+    return ranking(available, event_type, counts, last_booked)[0]

@@ -10,7 +10,8 @@ from reassign_core.domain.timeutil import parse_iso, utc_now
 from reassign_core.store import keys
 
 API_KEY_PREFIX = "cal_"
-REQUIRED_PERMISSION = "BOOKING_WRITE"
+BOOKING_WRITE = "BOOKING_WRITE"
+BOOKING_READ = "BOOKING_READ"
 MAX_TOKEN_LENGTH = 1024
 
 
@@ -27,6 +28,9 @@ class Grant:
     user_id: int
     method: str  # "apiKey" or "accessToken"
     client_id: str | None
+    # A managed-user token whose client has BOOKING_READ but not BOOKING_WRITE may use the
+    # read routes only; an API key, or a client with BOOKING_WRITE, every route.
+    read_only: bool = False
 
 
 class CredentialLookup(Protocol):
@@ -74,6 +78,9 @@ def resolve_credentials(authorization: str | None, store: CredentialLookup) -> G
     client = store.get(keys.oauth_client(record["clientId"]))
     if client is None:
         return Verdict.UNKNOWN
-    if REQUIRED_PERMISSION not in client.get("permissions", []):
-        return Verdict.FORBIDDEN
-    return Grant(record["userId"], "accessToken", record["clientId"])
+    permissions = client.get("permissions", [])
+    if BOOKING_WRITE in permissions:
+        return Grant(record["userId"], "accessToken", record["clientId"])
+    if BOOKING_READ in permissions:
+        return Grant(record["userId"], "accessToken", record["clientId"], read_only=True)
+    return Verdict.FORBIDDEN

@@ -21,8 +21,12 @@ def booking(uid: str) -> Key:
     return _key(f"BOOKING#{uid}", "BOOKING")
 
 
+AUDIT_PREFIX = "AUDIT#"
+
+
 def audit(uid: str, at: datetime, event_id: str) -> Key:
-    return _key(f"BOOKING#{uid}", f"AUDIT#{iso(at)}#{event_id}")
+    # The time leads the sort key: a Query in reverse order lists the newest first.
+    return _key(f"BOOKING#{uid}", f"{AUDIT_PREFIX}{iso(at)}#{event_id}")
 
 
 def user_partition(user_id: int) -> str:

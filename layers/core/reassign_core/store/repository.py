@@ -26,6 +26,7 @@ from reassign_core.domain.models import Booking, Caller, EventType, HostStats, U
 from reassign_core.domain.planning import HostData, HostDataRequest, Plan
 from reassign_core.domain.timeutil import iso, parse_iso
 from reassign_core.store import codec, keys
+from reassign_core.store.audit import AuditRecord, audit_record_from_item
 from reassign_core.store.codec import Item, LazyMapping, WireItem, from_wire, to_wire
 from reassign_core.store.derived import calendar_check, derived_actions
 
@@ -197,6 +198,29 @@ class ReassignRepository:
             if entry["uid"] != booking.uid:
                 return parse_iso(entry["createdAt"])
         return None
+
+    # --- the booking's audit records (the history route) ------------------------------------
+
+    def read_audit(self, booking_uid: str, limit: int) -> list[AuditRecord]:
+        """Up to `limit` of the booking's audit records, newest first (the sort key leads with the time)."""
+        partition = keys.booking(booking_uid)["PK"]
+        request: dict[str, Any] = {
+            "TableName": self._data_table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": to_wire({":pk": partition, ":prefix": keys.AUDIT_PREFIX}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        found: list[AuditRecord] = []
+        with translated_store_errors():
+            while len(found) < limit:
+                response = self._client.query(**request)
+                found += [audit_record_from_item(from_wire(item)) for item in response.get("Items", [])]
+                if "LastEvaluatedKey" not in response:
+                    break
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+                request["Limit"] = limit - len(found)
+        return found[:limit]
 
     # --- round trip 4: the write -----------------------------------------------------------
 

@@ -1,0 +1,87 @@
+"""See the choice before making it, and the choices made: reads only, never a write.
+
+The candidates read exactly what an auto reassignment reads, in the same round trips, and rank them
+with the same code (`planning.ranked_candidates`): rank 1 is whom the reassignment would pick now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from reassign_core.domain import planning, selection
+from reassign_core.domain.errors import BookingNotFound, PermissionDenied
+from reassign_core.domain.models import Booking, Caller, EventType, UserProfile
+from reassign_core.domain.permissions import may_reassign
+from reassign_core.domain.planning import Candidate
+from reassign_core.domain.timeutil import utc_now
+from reassign_core.store.repository import AuditRecord, ReassignRepository
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentHost:
+    user_id: int
+    profile: UserProfile | None  # None: the organizer is not a host of the event type
+
+
+@dataclass(frozen=True, slots=True)
+class CandidatesResult:
+    booking_uid: str
+    current_host: CurrentHost | None
+    candidates: list[Candidate]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    records: list[AuditRecord]
+    take: int
+    skip: int
+    has_next_page: bool
+
+
+class PreviewService:
+    def __init__(self, repository: ReassignRepository, clock: Callable[[], datetime] = utc_now) -> None:
+        self._repository = repository
+        self._clock = clock
+
+    def candidates(self, booking_uid: str, actor_id: int) -> CandidatesResult:
+        caller, booking, event_type = self._read(booking_uid, actor_id)
+        now = self._clock()
+        event_type = planning.check_reassignable(caller, booking, event_type, now)
+        holder = planning.current_holder(event_type, booking)
+        current = None
+        if holder is not None:
+            host = event_type.host(holder.user_id)
+            current = CurrentHost(holder.user_id, host.user if host is not None else None)
+        pool = selection.candidates(event_type, booking)
+        if not pool:  # the reassignment reads no more either: it answers that nobody is available
+            return CandidatesResult(booking.uid, current, [])
+        wanted = planning.host_data_request(event_type, booking, holder, pool, now)
+        data = self._repository.read_host_data(event_type, booking, wanted)
+        return CandidatesResult(
+            booking.uid, current, planning.ranked_candidates(event_type, booking, pool, data)
+        )
+
+    def history(self, booking_uid: str, actor_id: int, take: int, skip: int) -> HistoryPage:
+        """The booking's audit records, newest first. Readable whatever the booking's state now:
+        a past reassignment stays worth reading once the booking has ended or been cancelled."""
+        caller, booking, event_type = self._read(booking_uid, actor_id)
+        if caller is None or not may_reassign(caller, booking, event_type):
+            raise PermissionDenied
+        # One more than asked for tells whether another page follows.
+        records = self._repository.read_audit(booking.uid, skip + take + 1)[skip:]
+        return HistoryPage(records[:take], take, skip, has_next_page=len(records) > take)
+
+    def _read(self, booking_uid: str, actor_id: int) -> tuple[Caller | None, Booking, EventType | None]:
+        """Round trips 1 and 2 of a reassignment: the booking with the caller, then the event type."""
+        context = self._repository.read_request_context(booking_uid, actor_id, None)
+        booking = context.booking
+        if booking is None:
+            raise BookingNotFound(booking_uid)
+        event_type = (
+            self._repository.read_event_type(booking.event_type_id)
+            if booking.event_type_id is not None
+            else None
+        )
+        return context.caller, booking, event_type
