@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -40,6 +41,18 @@ def demo_hint(data: Path | None) -> tuple[str | None, str | None]:
     return (keys[0].get("key") if keys else None), booking.get("uid")
 
 
+DEMO_SYNC_SECRET = "local-demo-calcom-sync-secret"  # noqa: S105 - a fixed local secret, by design
+
+
+def sync_hint(url: str) -> str:
+    """The Cal.com webhook's URL and secret: CALCOM_SYNC_SECRET when set, else the demo secret
+    (the sync function reads the same variable, in this process)."""
+    chosen = os.environ.get("CALCOM_SYNC_SECRET")
+    source = "from CALCOM_SYNC_SECRET" if chosen else "demo secret; set CALCOM_SYNC_SECRET to choose one"
+    os.environ["CALCOM_SYNC_SECRET"] = chosen or DEMO_SYNC_SECRET
+    return f"Cal.com webhook: {url}  secret ({source}): {os.environ['CALCOM_SYNC_SECRET']}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.gateway", description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=3000)
@@ -65,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += [
             f"  {r.method:4} {base}/{r.stage}{r.resource}  ->  {r.function_id}" for r in template.routes()
         ]
+        lines.append(sync_hint(f"{base}/{api.default_api.stage}/sync/calcom"))
         key, uid = demo_hint(store.data)
         if key:
             lines.append(f"Demo API key: {key}")
