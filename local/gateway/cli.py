@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from local.cfn import load_template
 from local.gateway.api import LocalApi
 from local.http_server import http_server
 from local.store_setup import open_store
+from local.sync_secret import use_local_sync_secret
 
 
 def demo_hint(data: Path | None) -> tuple[str | None, str | None]:
@@ -41,16 +41,9 @@ def demo_hint(data: Path | None) -> tuple[str | None, str | None]:
     return (keys[0].get("key") if keys else None), booking.get("uid")
 
 
-DEMO_SYNC_SECRET = "local-demo-calcom-sync-secret"  # noqa: S105 - a fixed local secret, by design
-
-
 def sync_hint(url: str) -> str:
-    """The Cal.com webhook's URL and secret: CALCOM_SYNC_SECRET when set, else the demo secret
-    (the sync function reads the same variable, in this process)."""
-    chosen = os.environ.get("CALCOM_SYNC_SECRET")
-    source = "from CALCOM_SYNC_SECRET" if chosen else "demo secret; set CALCOM_SYNC_SECRET to choose one"
-    os.environ["CALCOM_SYNC_SECRET"] = chosen or DEMO_SYNC_SECRET
-    return f"Cal.com webhook: {url}  secret ({source}): {os.environ['CALCOM_SYNC_SECRET']}"
+    secret, source = use_local_sync_secret()
+    return f"Cal.com webhook: {url}  secret ({source}): {secret}"
 
 
 def main(argv: list[str] | None = None) -> int:
