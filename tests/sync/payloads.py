@@ -40,8 +40,8 @@ def booking_payload(
             "utcOffset": 60,
         },
         "responses": {
-            "name": {"label": "your_name", "value": guests[0]["name"] if guests else ""},
-            "email": {"label": "email_address", "value": guests[0]["email"] if guests else ""},
+            "name": {"label": "your_name", "value": guests[0].get("name", "") if guests else ""},
+            "email": {"label": "email_address", "value": guests[0].get("email", "") if guests else ""},
             "location": {"label": "location", "value": {"optionValue": "", "value": "integrations:daily"}},
         },
         "userFieldsResponses": {},
