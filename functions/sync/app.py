@@ -28,16 +28,17 @@ TOO_LARGE = ErrorOutcome(413, "PayloadTooLargeException", f"Body exceeds {MAX_BO
 logger = Logger()
 
 
-def _answer(status: int, body: dict[str, Any]) -> dict[str, Any]:
+def _answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store"},
+        "headers": {"Content-Type": "application/json", "Cache-Control": "no-store", **(headers or {})},
         "body": json.dumps(body),
     }
 
 
 def _error(outcome: ErrorOutcome, path: str) -> dict[str, Any]:
-    return _answer(outcome.status, error_body(outcome, path))
+    retry = outcome.retry_after_seconds
+    return _answer(outcome.status, error_body(outcome, path), {"Retry-After": str(retry)} if retry else None)
 
 
 def _raw_body(event: dict[str, Any]) -> bytes:
