@@ -23,6 +23,7 @@ from reassign_core.sync.signature import is_valid
 MAX_BODY_BYTES = 256 * 1024  # Cal.com's booking payloads are a few kilobytes
 SIGNATURE_HEADER = "x-cal-signature-256"
 UNSIGNED = ErrorOutcome(401, "UnauthorizedException", "Missing or invalid X-Cal-Signature-256")
+SECRET_UNAVAILABLE = ErrorOutcome(503, "ServiceUnavailableException", "Retry shortly", retry_after_seconds=1)
 TOO_LARGE = ErrorOutcome(413, "PayloadTooLargeException", f"Body exceeds {MAX_BODY_BYTES} bytes")
 
 logger = Logger()
@@ -67,7 +68,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return _error(bad_request([error.message]), path)
     if len(body) > MAX_BODY_BYTES:
         return _error(TOO_LARGE, path)
-    if not is_valid(sync_runtime.webhook_secret(), body, _signature(event)):
+    try:
+        secret = sync_runtime.webhook_secret()
+    except Exception:  # Secrets Manager unreachable or the setting missing: retryable, never a 500
+        logger.exception("the sync secret could not be read")
+        return _error(SECRET_UNAVAILABLE, path)
+    if not is_valid(secret, body, _signature(event)):
         return _error(UNSIGNED, path)
     try:
         sync_event = parse_event(body)

@@ -41,8 +41,7 @@ def demo_hint(data: Path | None) -> tuple[str | None, str | None]:
     return (keys[0].get("key") if keys else None), booking.get("uid")
 
 
-def sync_hint(url: str) -> str:
-    secret, source = use_local_sync_secret()
+def sync_hint(url: str, secret: str, source: str) -> str:
     return f"Cal.com webhook: {url}  secret ({source}): {secret}"
 
 
@@ -60,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     template = load_template(args.template)
+    sync_secret, sync_source = use_local_sync_secret()  # before the local API gives its default
     with ExitStack() as stack:
         store = open_store(stack, template, args.endpoint_url, Path(args.data) if args.data else None)
         template = event_sources.start(stack, template, store.endpoint_url)  # stream and queue consumers
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += [
             f"  {r.method:4} {base}/{r.stage}{r.resource}  ->  {r.function_id}" for r in template.routes()
         ]
-        lines.append(sync_hint(f"{base}/{api.default_api.stage}/sync/calcom"))
+        lines.append(sync_hint(f"{base}/{api.default_api.stage}/sync/calcom", sync_secret, sync_source))
         key, uid = demo_hint(store.data)
         if key:
             lines.append(f"Demo API key: {key}")
