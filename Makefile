@@ -89,6 +89,7 @@ invoke: $(STAMP)
 bench: $(STAMP)
 	$(LOCAL_ENV) "$(PY)" -m bench.run
 	$(LOCAL_ENV) "$(PY)" -m bench.webhooks
+	$(LOCAL_ENV) "$(PY)" -m bench.sync
 
 openapi: $(STAMP)
 	$(LOCAL_ENV) "$(PY)" -m local.openapi

@@ -57,6 +57,15 @@ def test_each_trigger_leaves_the_booking_in_its_state(
 def test_a_reschedule_names_the_booking_it_replaces() -> None:
     event = parse(webhook("BOOKING_RESCHEDULED", AT, booking_payload("new", rescheduleUid="old")))
     assert (event.booking.uid, event.replaces_uid) == ("new", "old")
+    assert event.replaced_span is None
+    hinted = booking_payload(
+        "new",
+        rescheduleUid="old",
+        rescheduleStartTime="2050-01-06T09:00:00Z",
+        rescheduleEndTime="2050-01-06T10:00:00Z",
+    )
+    span = parse(webhook("BOOKING_RESCHEDULED", AT, hinted)).replaced_span
+    assert span == (datetime(2050, 1, 6, 9, tzinfo=UTC), datetime(2050, 1, 6, 10, tzinfo=UTC))
     created = parse(webhook("BOOKING_CREATED", AT, booking_payload("new", rescheduleUid="old")))
     assert created.replaces_uid is None  # only a reschedule cancels another booking
 

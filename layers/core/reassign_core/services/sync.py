@@ -116,7 +116,8 @@ class SyncService:
     def _booking(self, event: SyncEvent, state: BookingState, reads: _Reads, token: str) -> bool:
         uids = [state.uid, *([event.replaces_uid] if event.replaces_uid else [])]
         organizer, et = state.organizer_id, state.event_type_id
-        speculative = [keys.calendar_day(organizer, d) for d in utc_days(state.start, state.end)]
+        spans = [(state.start, state.end), *([event.replaced_span] if event.replaced_span else [])]
+        speculative = [keys.calendar_day(organizer, d) for start, end in spans for d in utc_days(start, end)]
         timelines: list[HostKey] = []
         if et is not None:
             speculative += [keys.event_type_host(et, organizer), keys.host_stats(et, organizer)]
@@ -132,8 +133,11 @@ class SyncService:
         )
         directory = _ReadDirectory(reads)
         people = bookkeeping.participants(_booking_of(state, event.created_at, 1), directory).people
-        if et is not None:  # whom of them the event type counts: their host items
-            reads.fetch(_pair(keys.event_type_host(et, user)) for user in people)
+        others = sorted(people - {organizer})  # attendees who are users: what the change touches of theirs
+        more = [keys.calendar_day(u, d) for u in others for start, end in spans for d in utc_days(start, end)]
+        if et is not None:  # whom of them the event type counts, and what counting them touches
+            more += [k for u in others for k in (keys.event_type_host(et, u), keys.host_stats(et, u))]
+        reads.fetch(map(_pair, more), [(et, u) for u in others] if timelines and et is not None else [])
 
         writes: list[tuple[Booking | None, Booking, dict[str, Any]]] = []
         stored = reads.get(keys.booking(state.uid))

@@ -68,6 +68,9 @@ class _Booking(_Lenient):
     attendees: list[_Attendee] = Field(default_factory=list, max_length=500)
     responses: dict[str, Any] = Field(default_factory=dict)
     rescheduleUid: str | None = Field(default=None, min_length=1, max_length=128)
+    # The replaced booking's time, as Cal.com sends it with a reschedule: only a hint of what to read.
+    rescheduleStartTime: str | None = None
+    rescheduleEndTime: str | None = None
 
     @field_validator("startTime", "endTime", mode="before")
     @classmethod
@@ -142,6 +145,7 @@ class SyncEvent:
     created_at: datetime  # the webhook's: orders the events of one booking
     booking: BookingState | None = None  # booking triggers
     replaces_uid: str | None = None  # BOOKING_RESCHEDULED: the booking it cancels
+    replaced_span: tuple[datetime, datetime] | None = None  # its time, if Cal.com says it
     out_of_office: OutOfOffice | None = None  # OOO_CREATED
 
     @property
@@ -171,6 +175,14 @@ def _status(trigger: str, stated: str | None) -> BookingStatus:
     if stated is not None and stated.upper() in BookingStatus.__members__:
         return BookingStatus(stated.upper())
     return BookingStatus.ACCEPTED
+
+
+def _span(start: str | None, end: str | None) -> tuple[datetime, datetime] | None:
+    try:
+        span = (_instant(start), _instant(end))
+    except ValueError:
+        return None  # a hint only: the stored booking is what counts
+    return span if span[0] < span[1] else None
 
 
 def parse_event(body: bytes) -> SyncEvent:
@@ -205,7 +217,10 @@ def parse_event(body: bytes) -> SyncEvent:
         replaces = booking.rescheduleUid if trigger == "BOOKING_RESCHEDULED" else None
         if replaces == booking.uid:
             replaces = None
-        return SyncEvent(trigger, envelope.createdAt, booking=state, replaces_uid=replaces)
+        span = _span(booking.rescheduleStartTime, booking.rescheduleEndTime) if replaces else None
+        return SyncEvent(
+            trigger, envelope.createdAt, booking=state, replaces_uid=replaces, replaced_span=span
+        )
     if trigger == OOO_TRIGGER:
         try:
             entry = _OooEntry.model_validate(envelope.payload.get("oooEntry"))
