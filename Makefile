@@ -102,6 +102,7 @@ bench: $(STAMP)
 	$(LOCAL_ENV) "$(PY)" -m bench.run --output "$(BENCH_RESULTS)"
 	$(LOCAL_ENV) "$(PY)" -m bench.webhooks --output "$(BENCH_RESULTS)"
 	$(LOCAL_ENV) "$(PY)" -m bench.sequential --output "$(BENCH_RESULTS)"
+	$(LOCAL_ENV) "$(PY)" -m bench.sync --output "$(BENCH_RESULTS)"
 	@echo "results: $(BENCH_RESULTS)"
 
 bench-publish:

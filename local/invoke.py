@@ -21,6 +21,7 @@ from typing import Any
 from local.cfn import load_template
 from local.lambda_runtime import FunctionError, FunctionPool, apply_env
 from local.store_setup import open_store
+from local.sync_secret import use_local_sync_secret
 
 
 def _read_event(name: str) -> Any:
@@ -39,6 +40,7 @@ def run(args: argparse.Namespace) -> tuple[int, Any]:
     with contextlib.ExitStack() as stack:
         store = open_store(stack, template, args.endpoint_url, Path(args.data) if args.data else None)
         apply_env(template, store.endpoint_url, [args.function])
+        use_local_sync_secret()
         pool = FunctionPool(template.functions[args.function], os.environ["AWS_REGION"])
         try:
             return 0, pool.invoke(event)

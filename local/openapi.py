@@ -48,6 +48,81 @@ def _schema(function: str) -> dict[str, Any]:
     return schema
 
 
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}},
+    }
+
+
+# The sync function reads its raw body itself (the signature is over the exact bytes), so it has no
+# resolver to generate its route from: the route is described here, by hand.
+SYNC_PATHS: dict[str, Any] = {
+    "/sync/calcom": {
+        "post": {
+            "operationId": "sync_calcom",
+            "summary": "Apply a Cal.com webhook to the store",
+            "description": "Cal.com's own webhook (docs/sync.md). No Bearer token: authenticated by "
+            "X-Cal-Signature-256, the hex HMAC-SHA256 of the raw body with the stack's sync secret.",
+            "security": [],
+            "parameters": [
+                {
+                    "name": "X-Cal-Signature-256",
+                    "in": "header",
+                    "required": True,
+                    "description": "hex HMAC-SHA256 of the raw body",
+                    "schema": {"type": "string"},
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CalcomWebhook"}}},
+            },
+            "responses": {
+                "200": {
+                    "description": "Applied, or acknowledged without a change (`applied: false`)",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/SyncEnvelope"}}
+                    },
+                },
+                "400": _error("Malformed body"),
+                "401": _error("Missing or invalid signature"),
+                "409": _error("The booking kept changing; Cal.com retries"),
+                "413": _error("Body too large"),
+                "503": _error("The store is busy; Cal.com retries"),
+            },
+        }
+    }
+}
+SYNC_SCHEMAS: dict[str, Any] = {
+    "CalcomWebhook": {
+        "type": "object",
+        "required": ["triggerEvent", "createdAt", "payload"],
+        "properties": {
+            "triggerEvent": {"type": "string", "examples": ["BOOKING_CREATED"]},
+            "createdAt": {"type": "string", "format": "date-time"},
+            "payload": {"type": "object"},
+        },
+    },
+    "SyncEnvelope": {
+        "type": "object",
+        "required": ["status", "data"],
+        "properties": {
+            "status": {"type": "string", "enum": ["success"]},
+            "data": {
+                "type": "object",
+                "required": ["applied", "triggerEvent", "uid"],
+                "properties": {
+                    "applied": {"type": "boolean"},
+                    "triggerEvent": {"type": "string"},
+                    "uid": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                },
+            },
+        },
+    },
+}
+
+
 def generate() -> str:
     """The document. Imports the handlers, so the functions' environment must be set (see main)."""
     schema = _schema(DOCUMENTED_FUNCTIONS[0])
@@ -62,6 +137,8 @@ def generate() -> str:
         schema.setdefault("components", {}).setdefault("schemas", {}).update(
             more.get("components", {}).get("schemas", {})
         )
+    schema["paths"].update(SYNC_PATHS)
+    schema["components"]["schemas"].update(SYNC_SCHEMAS)
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 

@@ -27,6 +27,7 @@ from local.gateway.proxy import proxy_event, proxy_response
 from local.gateway.responses import gateway_response, integration_failure
 from local.gateway.routing import method_arn, route_request
 from local.lambda_runtime import FunctionError, FunctionPool, apply_env
+from local.sync_secret import use_local_sync_secret
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
@@ -52,6 +53,7 @@ class LocalApi:
         self.endpoint_url = endpoint_url
         self.clock = clock
         apply_env(self.template, endpoint_url)
+        use_local_sync_secret()  # deployed, the sync function reads its secret from Secrets Manager
         self.pools = {
             name: FunctionPool(function, self.template.region)
             for name, function in self.template.functions.items()

@@ -21,6 +21,7 @@ from local.cfn import load_template
 from local.gateway.api import LocalApi
 from local.http_server import http_server
 from local.store_setup import DEMO_DATA, open_store
+from local.sync_secret import use_local_sync_secret
 from reassign_core.ingest.dataset import DatasetError
 
 
@@ -63,6 +64,10 @@ def fail(message: str) -> int:
     return 1
 
 
+def sync_hint(url: str, secret: str, source: str) -> str:
+    return f"Cal.com webhook: {url}  secret ({source}): {secret}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.gateway", description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=3000)
@@ -81,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             f"port {args.port} is in use by another program; choose another: make run PORT={args.port + 1}"
         )
     template = load_template(args.template)
+    sync_secret, sync_source = use_local_sync_secret()  # before the local API gives its default
     with ExitStack() as stack:
         try:
             store = open_store(stack, template, args.endpoint_url, Path(args.data) if args.data else None)
@@ -98,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += [
             f"  {r.method:4} {base}/{r.stage}{r.resource}  ->  {r.function_id}" for r in template.routes()
         ]
+        lines.append(sync_hint(f"{base}/{api.default_api.stage}/sync/calcom", sync_secret, sync_source))
         key, uid = demo_hint(store.data)
         if key:
             lines.append(f"Demo API key: {key}")

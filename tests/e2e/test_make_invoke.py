@@ -12,7 +12,12 @@ from tests.conftest import ROOT
 
 EVENTS = sorted((ROOT / "events").glob("*.json"))
 # Which function each sample is for, by its name's first word; the reassign function otherwise.
-FUNCTIONS = {"authorizer": "AuthorizerFunction", "fanout": "FanoutFunction", "delivery": "DeliveryFunction"}
+FUNCTIONS = {
+    "authorizer": "AuthorizerFunction",
+    "sync": "SyncFunction",
+    "fanout": "FanoutFunction",
+    "delivery": "DeliveryFunction",
+}
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=[e.stem for e in EVENTS])

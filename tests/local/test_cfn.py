@@ -44,6 +44,7 @@ def test_real_template_routes(real: Template) -> None:
         ("POST", "/bookings/{bookingUid}/reassign/{userId}", "ReassignFunction", api.default_authorizer),
         ("GET", "/bookings/{bookingUid}/reassignment-candidates", "ReassignFunction", api.default_authorizer),
         ("GET", "/bookings/{bookingUid}/reassignments", "ReassignFunction", api.default_authorizer),
+        ("POST", "/sync/calcom", "SyncFunction", None),  # Auth: NONE: signed by Cal.com instead
     }
     # The webhooks API: 7 routes for user webhooks and 7 for event-type webhooks, same authorizer.
     assert len(webhooks) == 14 and {r[3] for r in webhooks} == {api.default_authorizer}

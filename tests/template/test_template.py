@@ -54,7 +54,8 @@ def test_parameters_and_defaults(tpl: dict[str, Any]) -> None:
 
 
 def test_functions_runtime_build_and_layers(tpl: dict[str, Any], resources: dict[str, Any]) -> None:
-    assert set(of_type(resources, "AWS::Serverless::Function")) == set(FUNCTIONS) | set(WEBHOOK_FUNCTIONS)
+    functions = set(FUNCTIONS) | set(WEBHOOK_FUNCTIONS) | {"SyncFunction"}
+    assert set(of_type(resources, "AWS::Serverless::Function")) == functions
     for fn, code_dir in FUNCTIONS.items():
         assert fn_prop(tpl, fn, "Runtime") == "python3.13"
         assert fn_prop(tpl, fn, "Architectures") == ["x86_64"]
@@ -146,3 +147,17 @@ def test_samconfig_environments() -> None:
     assert overrides == {"Environment": "prod", "DeletionProtection": "true", "LogRetentionDays": "365"}
     for env in ("default", "dev", "prod"):
         assert config[env]["deploy"]["parameters"]["confirm_changeset"] is True
+
+
+def test_the_sync_route_is_signed_not_authorized_and_its_secret_generated(
+    tpl: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    event = fn_prop(tpl, "SyncFunction", "Events")["CalcomWebhook"]["Properties"]
+    assert (event["Path"], event["Method"], event["Auth"]) == ("/sync/calcom", "post", {"Authorizer": "NONE"})
+    secret = resources["CalcomSyncSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    statements = fn_prop(tpl, "SyncFunction", "Policies")[0]["Statement"]
+    assert {s["Sid"]: s["Action"] for s in statements}["SyncSecret"] == ["secretsmanager:GetSecretValue"]
+    assert "dynamodb:Scan" not in {a for s in statements for a in s["Action"]}
+    assert {"CalcomWebhookUrl", "CalcomWebhookSecret"} <= set(tpl["Outputs"])

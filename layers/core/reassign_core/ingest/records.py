@@ -39,6 +39,7 @@ KINDS = (
     "teams",
     "schedules",
     "users",
+    "userEmails",
     "memberships",
     "oauthClients",
     "apiKeys",
@@ -188,6 +189,8 @@ def records(data: ds.Dataset) -> Iterator[Record]:
     for user in data.users:
         item = codec.profile_item(profiles[user.id], user.username, user.role)
         yield Record("users", str(user.id), DATA_TABLE, item, identity=user.email.casefold())
+        email = user.email.casefold()  # the sync's email -> user lookup
+        yield Record("userEmails", email, DATA_TABLE, {**keys.user_email(email), "userId": user.id})
     parents = {t.id: t.parentId for t in data.teams}
     for team in data.teams:
         item = {**keys.team(team.id), "id": team.id, "name": team.name, "parentId": team.parentId}

@@ -37,6 +37,12 @@ def user_profile(user_id: int) -> Key:
     return _key(user_partition(user_id), "PROFILE")
 
 
+def user_email(email: str) -> Key:
+    """Who has this email (ignoring case): the loader keeps it, so the sync finds a booking's
+    attendees among the users in the same read as the booking itself."""
+    return _key(f"EMAIL#{email.casefold()}", "USER")
+
+
 def membership(user_id: int, team_id: int) -> Key:
     """Stored under the user, so one Query returns a caller's profile and every team role."""
     return _key(user_partition(user_id), f"MEMBER#{team_id:012d}")

@@ -1,0 +1,199 @@
+"""The sync's benchmark: sequential DynamoDB round trips and CPU per ingested Cal.com event, and the
+loader's throughput, on the 1000-host dataset.
+
+    python -m bench.sync [--hosts 1000] [--events 40] [--latency-ms 10]
+
+Writes its figures under "sync" in bench/results.json (the rest of the file is left as is).
+
+- The store is moto in a process of its own (bench.store_process), so this process's CPU time is the
+  sync function's; each request to it is delayed by `--latency-ms`, as a network would, so that
+  parallel requests overlap as they would against DynamoDB.
+- Events: signed BOOKING_CREATED, BOOKING_CANCELLED and BOOKING_RESCHEDULED bodies (Cal.com's
+  shapes) for the event type's round-robin hosts, with guests from outside; then the same with an
+  attendee who is a user of the store (the case that needs a second read: see docs/sync.md).
+- Loader throughput: items written per second of `load_dataset` on a fresh store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import time
+import warnings
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import ROOT
+from bench import calls as bench_calls
+from bench.datasets import EVENT_TYPE_ID, FIRST_HOST_ID, generate
+from bench.store_process import reset_store, store_process
+
+RESULTS = ROOT / "bench" / "results.json"
+SECRET = "bench-calcom-sync-secret"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _proxy_event(body: dict[str, Any]) -> dict[str, Any]:
+    from reassign_core.sync.signature import sign
+
+    raw = json.dumps(body)
+    return {
+        "resource": "/sync/calcom",
+        "path": "/v2/sync/calcom",
+        "httpMethod": "POST",
+        "headers": {"Content-Type": "application/json", "X-Cal-Signature-256": sign(SECRET, raw.encode())},
+        "body": raw,
+        "isBase64Encoded": False,
+    }
+
+
+def _booking(
+    uid: str, host: int, start: datetime, guests: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    return {
+        "uid": uid,
+        "eventTypeId": EVENT_TYPE_ID,
+        "title": "Bench call",
+        "startTime": start.isoformat().replace("+00:00", "Z"),
+        "endTime": (start + timedelta(minutes=30)).isoformat().replace("+00:00", "Z"),
+        "status": "ACCEPTED",
+        "organizer": {"id": host, "name": f"Host {host}", "email": f"h{host}@bench.test", "timeZone": "UTC"},
+        "attendees": guests,
+        "responses": {"name": {"label": "your_name", "value": "Guest"}},
+        **extra,
+    }
+
+
+def _events(count: int, hosts: int, user_email: str | None, prefix: str) -> list[dict[str, Any]]:
+    """created, cancelled, rescheduled (of the one just created) in turn, on distinct hosts."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    guest = [{"name": "Guest", "email": user_email or "guest@outside.test", "timeZone": "UTC"}]
+    events = []
+    for i in range(count):
+        host = FIRST_HOST_ID + (i * 7) % hosts
+        start = (now + timedelta(days=30 + i % 20)).replace(hour=10, minute=0, second=0)
+        at = (now + timedelta(seconds=i)).isoformat().replace("+00:00", "Z")
+        kind = i % 3
+        if kind == 0:
+            body = {
+                "triggerEvent": "BOOKING_CREATED",
+                "createdAt": at,
+                "payload": _booking(f"{prefix}{i}", host, start, guest),
+            }
+        elif kind == 1:
+            created = (now + timedelta(days=30 + (i - 1) % 20)).replace(hour=10, minute=0, second=0)
+            old = _booking(f"{prefix}{i - 1}", FIRST_HOST_ID + ((i - 1) * 7) % hosts, created, guest)
+            body = {"triggerEvent": "BOOKING_CANCELLED", "createdAt": at, "payload": old}
+        else:
+            moved = _booking(
+                f"{prefix}{i}",
+                host,
+                start + timedelta(days=1),
+                guest,
+                rescheduleUid=f"{prefix}{i - 2}",
+                rescheduleStartTime=start.isoformat(),
+                rescheduleEndTime=(start + timedelta(minutes=30)).isoformat(),
+            )
+            body = {"triggerEvent": "BOOKING_RESCHEDULED", "createdAt": at, "payload": moved}
+        events.append(body)
+    return events
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {"median": round(statistics.median(values), 3), "max": round(max(values), 3)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--hosts", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=30, help="events per case (a multiple of 3)")
+    parser.add_argument("--latency-ms", type=float, default=10.0)
+    parser.add_argument("--output", type=Path, default=RESULTS, help="results file; its other keys are kept")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+    from local.cfn import ensure_tables, load_template
+    from local.dynamo import dynamodb_client, use_dummy_credentials
+    from reassign_core.ingest.dataset import parse_dataset
+    from reassign_core.ingest.loader import load_dataset
+
+    use_dummy_credentials()
+    template = load_template(ROOT / "template.yaml")
+    dataset = generate(args.hosts, 1, datetime.now(UTC))
+    user_email = next(u["email"] for u in dataset.data["users"] if u["id"] == FIRST_HOST_ID + 1)
+    results: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "hosts": args.hosts}
+    with store_process() as url:
+        reset_store(url)
+        client = dynamodb_client(url)
+        ensure_tables(client, template)
+        started = time.perf_counter()
+        written = load_dataset(parse_dataset(dataset.data), template.table_names(), client)
+        seconds = time.perf_counter() - started
+        items = sum(written.values())
+        results["loader"] = {
+            "items": items,
+            "seconds": round(seconds, 2),
+            "items_per_second": round(items / seconds),
+        }
+        log(f"loader: {items} items in {seconds:.1f}s = {items / seconds:.0f} items/s")
+
+        env = {k: str(v) for k, v in template.functions["SyncFunction"].env.items()}
+        os.environ.update({**env, "DYNAMODB_ENDPOINT_URL": url, "CALCOM_SYNC_SECRET": SECRET})
+        sink = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the benchmark
+        with contextlib.redirect_stdout(sink):
+            spec = importlib.util.spec_from_file_location("bench_sync_app", ROOT / "functions/sync/app.py")
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        from reassign_core import runtime
+
+        recorder = bench_calls.CallRecorder(latency=args.latency_ms / 1000)
+        recorder.attach(runtime.dynamodb_client(url))
+        from bench.handler import _lambda_context
+
+        for case, email in (("guests_outside", None), ("attendee_is_a_user", user_email)):
+            trips: list[float] = []
+            cpu: list[float] = []
+            triggers: dict[str, list[int]] = {}
+            for body in _events(args.events, args.hosts, email, case):
+                recorder.start()
+                before = time.process_time()  # every thread of this process: the store is another
+                with contextlib.redirect_stdout(sink):
+                    answer = module.lambda_handler(_proxy_event(body), _lambda_context())
+                spent = time.process_time() - before
+                made = recorder.stop()
+                assert answer["statusCode"] == 200, answer
+                assert json.loads(answer["body"])["data"]["applied"], answer
+                rounds = bench_calls.sequential_round_trips(made)
+                trips.append(rounds)
+                cpu.append(spent * 1000)
+                triggers.setdefault(body["triggerEvent"], []).append(rounds)
+            results[case] = {
+                "events": len(trips),
+                "sequential_round_trips": _summary(trips),
+                "round_trips_by_trigger": {t: max(r) for t, r in triggers.items()},
+                "cpu_ms_per_event": _summary(cpu),
+            }
+            figures = results[case]
+            trips_seen, cpu_ms = figures["sequential_round_trips"], figures["cpu_ms_per_event"]
+            log(f"{case}: round trips {trips_seen}, cpu ms {cpu_ms}")
+
+    stored = json.loads(args.output.read_text()) if args.output.exists() else {}
+    stored["sync"] = results
+    args.output.write_text(json.dumps(stored, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

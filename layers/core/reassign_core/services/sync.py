@@ -1,0 +1,261 @@
+"""The sync: a Cal.com event applied to the store in one transaction, through the one bookkeeping.
+
+Reads come in one round trip in the common case: with the booking(s) and the attendees' email
+entries, everything the organizer's part of the change touches is read on speculation (its calendar
+days at the payload's time, its host item and stats, its newest timeline entries). Only what the
+bookkeeping then asks for beyond that (an attendee who is a user, a booking that moved days) costs a
+second read. The transaction conditions every item on the version read, so a concurrent
+reassignment or sync makes it fail and the event is applied again from fresh reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from reassign_core.domain import bookkeeping
+from reassign_core.domain.bookkeeping import (
+    BookingChange,
+    Change,
+    DerivedState,
+    Directory,
+    HostKey,
+    OutOfOfficeChange,
+)
+from reassign_core.domain.errors import ConcurrentModification, WriteConflict
+from reassign_core.domain.models import Booking, BookingStatus, HostStats, Interval
+from reassign_core.domain.timeutil import iso, parse_iso, utc_days
+from reassign_core.ingest.bookings import LOADED_VERSION, AwayUnit
+from reassign_core.store import codec, keys
+from reassign_core.store.codec import WireItem, from_wire, to_wire
+from reassign_core.store.derived import derived_actions, version_condition
+from reassign_core.store.sync_store import ItemKey, SyncStore
+from reassign_core.sync.calcom import BookingState, SyncEvent
+
+SYNCED_AT = "syncedAt"  # the webhook createdAt of the last event applied to a booking
+FINAL = frozenset({BookingStatus.CANCELLED, BookingStatus.REJECTED})
+MAX_ATTEMPTS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    applied: bool
+    trigger: str
+    uid: str | None
+
+
+def _pair(key: Mapping[str, str]) -> ItemKey:
+    return key["PK"], key["SK"]
+
+
+class _Reads:
+    """Everything read for one attempt, topped up only with what is still missing."""
+
+    def __init__(self, store: SyncStore) -> None:
+        self._store = store
+        self.items: dict[ItemKey, WireItem] = {}
+        self.asked: set[ItemKey] = set()
+        self.timelines: dict[HostKey, list[WireItem]] = {}
+
+    def fetch(self, wanted: Iterable[ItemKey], timelines: Iterable[HostKey] = ()) -> None:
+        missing = [k for k in wanted if k not in self.asked]
+        hosts = [h for h in timelines if h not in self.timelines]
+        found, entries = self._store.read(missing, hosts)
+        self.asked.update(missing)
+        self.items.update(found)
+        self.timelines.update(entries)
+
+    def get(self, key: Mapping[str, str]) -> WireItem | None:
+        return self.items.get(_pair(key))
+
+
+class _ReadDirectory(Directory):
+    """Who is who, from the email entries and host items read."""
+
+    def __init__(self, reads: _Reads) -> None:
+        self._reads = reads
+
+    def user_by_email(self, email: str) -> int | None:
+        entry = self._reads.get(keys.user_email(email))
+        return int(entry["userId"]["N"]) if entry else None
+
+    def round_robin_hosts(self, event_type_id: int | None) -> Collection[int]:
+        if event_type_id is None:
+            return ()
+        return {
+            int(item["userId"]["N"])
+            for (pk, sk), item in self._reads.items.items()
+            if pk == keys.event_type_partition(event_type_id)
+            and sk.startswith(keys.HOST_PREFIX)
+            and not item["isFixed"]["BOOL"]
+        }
+
+
+class SyncService:
+    def __init__(self, store: SyncStore) -> None:
+        self._store = store
+
+    def ingest(self, event: SyncEvent, delivery: bytes) -> SyncOutcome:
+        uid = event.booking.uid if event.booking else None
+        if not event.handled:
+            return SyncOutcome(False, event.trigger, uid)
+        digest = hashlib.sha256(delivery).hexdigest()[:32]
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                applied = self._attempt(event, f"{digest}-{attempt}")
+                return SyncOutcome(applied, event.trigger, uid)
+            except WriteConflict:
+                continue
+        raise ConcurrentModification
+
+    def _attempt(self, event: SyncEvent, token: str) -> bool:
+        reads = _Reads(self._store)
+        if event.out_of_office is not None:
+            return self._out_of_office(event, reads, token)
+        assert event.booking is not None
+        return self._booking(event, event.booking, reads, token)
+
+    # --- bookings ------------------------------------------------------------------------------
+
+    def _booking(self, event: SyncEvent, state: BookingState, reads: _Reads, token: str) -> bool:
+        uids = [state.uid, *([event.replaces_uid] if event.replaces_uid else [])]
+        organizer, et = state.organizer_id, state.event_type_id
+        spans = [(state.start, state.end), *([event.replaced_span] if event.replaced_span else [])]
+        speculative = [keys.calendar_day(organizer, d) for start, end in spans for d in utc_days(start, end)]
+        timelines: list[HostKey] = []
+        if et is not None:
+            speculative += [keys.event_type_host(et, organizer), keys.host_stats(et, organizer)]
+            if state.status is not BookingStatus.ACCEPTED or event.replaces_uid:
+                timelines.append((et, organizer))
+        reads.fetch(
+            [
+                *(_pair(keys.booking(u)) for u in uids),
+                *(_pair(keys.user_email(a.email)) for a in state.attendees),
+                *map(_pair, speculative),
+            ],
+            timelines,
+        )
+        directory = _ReadDirectory(reads)
+        people = bookkeeping.participants(_booking_of(state, event.created_at, 1), directory).people
+        others = sorted(people - {organizer})  # attendees who are users: what the change touches of theirs
+        more = [keys.calendar_day(u, d) for u in others for start, end in spans for d in utc_days(start, end)]
+        if et is not None:  # whom of them the event type counts, and what counting them touches
+            more += [k for u in others for k in (keys.event_type_host(et, u), keys.host_stats(et, u))]
+        reads.fetch(map(_pair, more), [(et, u) for u in others] if timelines and et is not None else [])
+
+        writes: list[tuple[Booking | None, Booking, dict[str, Any]]] = []
+        stored = reads.get(keys.booking(state.uid))
+        current = codec.booking_from_item(from_wire(stored)) if stored else None
+        if not _is_newer(event, stored, current):
+            return False
+        after = _booking_of(state, current.created_at if current else event.created_at, 1)
+        after = replace(after, version=current.version + 1 if current else 1)
+        after = bookkeeping.with_participants(after, directory)
+        before = bookkeeping.with_participants(current, directory) if current else None
+        writes.append((before, after, state.responses))
+
+        if event.replaces_uid:
+            old_item = reads.get(keys.booking(event.replaces_uid))  # unknown: nothing to cancel
+            if old_item is not None:
+                old = codec.booking_from_item(from_wire(old_item))
+                if _is_newer(event, old_item, old):
+                    old_before = bookkeeping.with_participants(old, directory)
+                    old_after = replace(old_before, status=BookingStatus.CANCELLED, version=old.version + 1)
+                    writes.append((old_before, old_after, from_wire(old_item).get("responses") or {}))
+
+        changes: list[Change] = [BookingChange(b, a) for b, a, _ in writes]
+        actions = [
+            {
+                "Put": {
+                    "TableName": self._store.table,
+                    "Item": codec_item(a, responses, event.created_at),
+                    **version_condition(b.version if b else 0),
+                }
+            }
+            for b, a, responses in writes
+        ]
+        self._store.commit([*actions, *self._derived(changes, reads)], token)
+        return True
+
+    # --- out of office -------------------------------------------------------------------------
+
+    def _out_of_office(self, event: SyncEvent, reads: _Reads, token: str) -> bool:
+        entry = event.out_of_office
+        assert entry is not None
+        change = OutOfOfficeChange(entry.user_id, Interval(entry.start, entry.end), True)
+        unit = AwayUnit(change)
+        registered = keys.out_of_office(entry.user_id, entry.start, entry.end)
+        days = [keys.calendar_day(entry.user_id, d) for d in utc_days(entry.start, entry.end)]
+        reads.fetch([_pair(registered), *map(_pair, days)])
+        if reads.get(registered) is not None:
+            return False  # already there: a repeated delivery
+        self._store.commit([unit.action(self._store.table), *self._derived([change], reads)], token)
+        return True
+
+    # --- the derived items, by the one bookkeeping ------------------------------------------------
+
+    def _derived(self, changes: list[Change], reads: _Reads) -> list[dict[str, Any]]:
+        edits = bookkeeping.edits_for(changes)
+        needed = edits.reads()
+        reads.fetch(
+            [
+                *(_pair(keys.calendar_day(u, d)) for u, d in needed.calendar_days),
+                *(_pair(keys.host_stats(et, u)) for et, u in needed.stats),
+            ],
+            needed.timelines,
+        )
+        latest: dict[HostKey, datetime | None] = {}
+        for host in needed.timelines:
+            touched = edits.touched_uids(host)
+            others = [e for e in map(from_wire, reads.timelines[host]) if e["uid"] not in touched]
+            latest[host] = parse_iso(others[0]["createdAt"]) if others else None
+        state = DerivedState(
+            calendars={
+                (u, d): codec.calendar_day_from_wire(u, d, reads.get(keys.calendar_day(u, d)))
+                for u, d in needed.calendar_days
+            },
+            stats={host: _stats(reads.get(keys.host_stats(*host))) for host in needed.stats},
+            latest_remaining=latest,
+        )
+        return derived_actions(self._store.table, bookkeeping.derived_writes(edits, state))
+
+
+def _stats(item: WireItem | None) -> HostStats:
+    return codec.host_stats_from_wire(item) if item else HostStats(last_booked_at=None, version=0)
+
+
+def _booking_of(state: BookingState, created_at: datetime, version: int) -> Booking:
+    name = state.responses.get("name")
+    return Booking(
+        uid=state.uid,
+        event_type_id=state.event_type_id,
+        organizer_id=state.organizer_id,
+        title=state.title,
+        start=state.start,
+        end=state.end,
+        status=state.status,
+        created_at=created_at,
+        attendees=state.attendees,
+        responses_name=name if isinstance(name, str) and name else None,
+        version=version,
+    )
+
+
+def _is_newer(event: SyncEvent, stored: WireItem | None, current: Booking | None) -> bool:
+    """Whether the event may change the stored booking: not older than (nor the same as) the last
+    event applied to it, and never reviving a cancelled or rejected booking."""
+    if stored is None or current is None:
+        return True
+    synced = stored.get(SYNCED_AT)
+    if synced is not None and parse_iso(synced["S"]) >= event.created_at:
+        return False
+    return current.status not in FINAL  # a cancelled or rejected booking stays so
+
+
+def codec_item(booking: Booking, responses: Mapping[str, Any], synced_at: datetime) -> WireItem:
+    """The booking as stored by the sync: not the loader's copy any more (see ingest/bookings.py)."""
+    item = codec.booking_item(booking, responses) | {SYNCED_AT: iso(synced_at), LOADED_VERSION: 0}
+    return to_wire(item)

@@ -1,0 +1,55 @@
+"""Wiring of the sync function from its environment: settings read once, the secret cached.
+
+Settings (environment variables):
+- DATA_TABLE: the data table;
+- SYNC_SECRET_ID: the Secrets Manager secret holding the webhook secret (deployed);
+- CALCOM_SYNC_SECRET: the webhook secret itself, used instead when set (`make run`, tests);
+- DYNAMODB_ENDPOINT_URL: a local stand-in for DynamoDB.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+
+from pydantic import Field
+
+from reassign_core.runtime import dynamodb_client
+from reassign_core.services.sync import SyncService
+from reassign_core.settings import StoreSettings, read_settings
+from reassign_core.store.sync_store import SyncStore
+
+SECRET_MAX_AGE_SECONDS = 300  # a rotated secret is picked up within five minutes
+
+
+class SyncSettings(StoreSettings):
+    data_table: str = Field(alias="DATA_TABLE", min_length=1)
+    secret_id: str | None = Field(default=None, alias="SYNC_SECRET_ID")
+    secret: str | None = Field(default=None, alias="CALCOM_SYNC_SECRET", min_length=1)
+
+
+@cache
+def sync_settings() -> SyncSettings:
+    settings = read_settings(SyncSettings)
+    if settings.secret is None and not settings.secret_id:
+        from reassign_core.settings import SettingsError
+
+        raise SettingsError("SyncSettings: SYNC_SECRET_ID or CALCOM_SYNC_SECRET must be set")
+    return settings
+
+
+def webhook_secret() -> str:
+    settings = sync_settings()
+    if settings.secret is not None:
+        return settings.secret
+    from aws_lambda_powertools.utilities import parameters
+
+    assert settings.secret_id is not None
+    return str(parameters.get_secret(settings.secret_id, max_age=SECRET_MAX_AGE_SECONDS))
+
+
+@cache
+def sync_service() -> SyncService:
+    settings = sync_settings()
+    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dynamodb")
+    return SyncService(SyncStore(dynamodb_client(settings.endpoint_url), settings.data_table, executor))
