@@ -145,6 +145,8 @@ def test_weighted_created_at_counts_bookings_created_in_the_utc_month_of_now(
         {"isRRWeightsEnabled": True, "rrResetInterval": "MONTH", "rrTimestampBasis": "CREATED_AT"}
     )
     dataset["bookings"][0]["createdAt"] = "2050-03-01T00:00:00Z"
+    # b-1 itself takes place after both "now"s: an ended booking is not reassigned.
+    dataset["bookings"][0].update(startTime="2050-03-18T13:00:00Z", endTime="2050-03-18T14:00:00Z")
     created = [
         (3, "2050-02-27T10:00:00Z"), (3, "2050-02-27T11:00:00Z"), (3, "2050-02-28T23:59:00Z"),
         (3, "2050-03-01T00:00:00Z"), (4, "2050-03-02T00:00:00Z"), (4, "2050-03-09T00:00:00Z"),
