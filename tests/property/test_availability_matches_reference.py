@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from reassign_core.domain import availability
 from reassign_core.ingest import dataset as ds
 from reassign_core.ingest.records import schedule_model
-from reassign_core.store import codec
+from reassign_core.store import codec, schedule_codec
 from tests.property.profiles import profile
 from tests.property.strategies import ANCHOR_DAYS, schedule
 from tests.reference_model import schedule_covers
@@ -38,8 +38,8 @@ def test_within_schedule_agrees_with_minute_by_minute_reference(
 ) -> None:
     raw, start, end = case
     # The schedule as the service reads it: loaded from the file, stored as an item, read back.
-    stored = codec.schedule_item(schedule_model(ds.Schedule.model_validate(raw)), 1)
-    model = codec.schedule_from_wire(codec.to_wire(stored))
+    stored = schedule_codec.schedule_item(schedule_model(ds.Schedule.model_validate(raw)), 1)
+    model = schedule_codec.schedule_from_wire(codec.to_wire(stored))
 
     expected = schedule_covers(raw, start, end)
     event(f"available: {expected}")

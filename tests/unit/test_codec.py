@@ -22,7 +22,7 @@ from reassign_core.domain.models import (
     TimestampBasis,
     UserProfile,
 )
-from reassign_core.store import codec, keys
+from reassign_core.store import codec, keys, schedule_codec
 
 NINE_TO_FIVE = (TimeRange(time(9), time(17)),)
 SPLIT_DAY = (TimeRange(time(9), time(12)), TimeRange(time(13), None))  # 13:00-24:00
@@ -53,16 +53,16 @@ def event_type(*hosts: Host) -> EventType:
 
 
 def test_schedule_round_trips_through_its_item() -> None:
-    item = codec.schedule_item(SCHEDULE, user_id=1)
+    item = schedule_codec.schedule_item(SCHEDULE, user_id=1)
 
     assert item["weekly"] == "|09:00-17:00|09:00-17:00|09:00-12:00,13:00-24:00|09:00-17:00|09:00-17:00|"
     assert item["overrides"] == {"2050-01-07": "10:00-12:00", "2050-01-08": ""}
-    assert codec.schedule_from_wire(wire_of(item)) == SCHEDULE
+    assert schedule_codec.schedule_from_wire(wire_of(item)) == SCHEDULE
 
 
 def test_a_week_of_other_than_seven_days_is_refused() -> None:
     with pytest.raises(ValueError, match="7 days"):
-        codec.parse_week("09:00-17:00|09:00-17:00")
+        schedule_codec.parse_week("09:00-17:00|09:00-17:00")
 
 
 def test_host_round_trips_with_its_own_schedule_and_without_one() -> None:
@@ -144,4 +144,4 @@ def test_a_malformed_stats_item_is_an_error_not_a_host_never_booked() -> None:
 
 def test_a_range_cannot_start_at_24_00() -> None:
     with pytest.raises(ValueError, match="24:00"):
-        codec.time_range("24:00", "24:00")
+        schedule_codec.time_range("24:00", "24:00")

@@ -30,7 +30,7 @@ from reassign_core.domain.models import (
 )
 from reassign_core.domain.timeutil import iso
 from reassign_core.ingest import dataset as ds
-from reassign_core.store import codec, keys
+from reassign_core.store import codec, keys, schedule_codec
 from reassign_core.store.codec import Item
 from reassign_core.store.loading import CREDENTIALS_TABLE, DATA_TABLE, ItemKey, key_of
 
@@ -112,13 +112,13 @@ def schedule_model(schedule: ds.Schedule) -> Schedule:
     weekly: list[list[TimeRange]] = [[] for _ in range(7)]
     for entry in schedule.availability:
         for day in sorted(set(entry.days)):
-            weekly[day].append(codec.time_range(entry.startTime, entry.endTime))
+            weekly[day].append(schedule_codec.time_range(entry.startTime, entry.endTime))
     overrides: dict[date, list[TimeRange]] = defaultdict(list)
     for override in schedule.dateOverrides:
         ranges = overrides[date.fromisoformat(override.date)]
         if override.startTime != override.endTime:
-            ranges.append(codec.time_range(override.startTime, override.endTime))
-    # Sorted, so equal hours are spelled alike in the store (and parsed once: see codec.parse_week).
+            ranges.append(schedule_codec.time_range(override.startTime, override.endTime))
+    # Sorted, so equal hours are spelled alike in the store (and parsed once: see schedule_codec.parse_week).
     return Schedule(
         id=schedule.id,
         time_zone=schedule.timeZone,
@@ -204,7 +204,7 @@ def records(data: ds.Dataset) -> Iterator[Record]:
             "schedules",
             str(schedule.id),
             DATA_TABLE,
-            codec.schedule_item(schedules[schedule.id], schedule.userId),
+            schedule_codec.schedule_item(schedules[schedule.id], schedule.userId),
         )
     for event_type in data.eventTypes:
         model = event_type_model(event_type, profiles, parents, schedules)

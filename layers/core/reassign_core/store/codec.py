@@ -7,8 +7,7 @@ identical items. Items here are plain Python values; `to_wire`/`from_wire` conve
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date, datetime, time
-from functools import lru_cache
+from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
@@ -25,14 +24,13 @@ from reassign_core.domain.models import (
     Interval,
     Participants,
     ResetInterval,
-    Schedule,
     SchedulingType,
-    TimeRange,
     TimestampBasis,
     UserProfile,
 )
 from reassign_core.domain.timeutil import iso, parse_iso
 from reassign_core.store import dynamo_json, keys
+from reassign_core.store.schedule_codec import hours_attributes, schedule_from_hours
 
 Item = dict[str, Any]
 WireItem = dict[str, Any]
@@ -69,18 +67,6 @@ class LazyMapping[K, V](Mapping[K, V]):
 
     def __len__(self) -> int:
         return len(self._sources)
-
-
-# --- times of day ------------------------------------------------------------------------------
-
-
-def parse_time_of_day(text: str) -> time | None:
-    """`HH:MM`; `24:00` (end of day) is None."""
-    return None if text == "24:00" else time.fromisoformat(text)
-
-
-def format_time_of_day(moment: time | None) -> str:
-    return "24:00" if moment is None else moment.strftime("%H:%M")
 
 
 # --- bookings ----------------------------------------------------------------------------------
@@ -180,75 +166,6 @@ def caller_from_items(user_id: int, items: list[Item]) -> Caller | None:
     return Caller(user_id=user_id, is_system_admin=profile.get("role") == "ADMIN", team_roles=roles)
 
 
-# --- schedules ---------------------------------------------------------------------------------
-#
-# Hours are stored as text: "09:00-12:00,13:00-17:00" for one day ("" = closed), and the week as
-# its seven days Sunday first, joined by "|". A team's hosts share a handful of spellings, so
-# reading 1000 schedules parses a handful of strings (the parsers are cached), not 1000 nested lists.
-
-WEEKDAY_SEPARATOR = "|"
-
-
-def format_ranges(ranges: Iterable[TimeRange]) -> str:
-    return ",".join(f"{format_time_of_day(r.start)}-{format_time_of_day(r.end)}" for r in ranges)
-
-
-def time_range(start: str, end: str) -> TimeRange:
-    """`HH:MM`-`HH:MM`, the end possibly `24:00`; a range starting at 24:00 is refused."""
-    opens = parse_time_of_day(start)
-    if opens is None:
-        raise ValueError(f"a range cannot start at {start}")
-    return TimeRange(opens, parse_time_of_day(end))
-
-
-@lru_cache(maxsize=1024)
-def parse_ranges(text: str) -> tuple[TimeRange, ...]:
-    return tuple(time_range(*part.split("-")) for part in text.split(",")) if text else ()
-
-
-@lru_cache(maxsize=1024)
-def parse_week(text: str) -> tuple[tuple[TimeRange, ...], ...]:
-    days = tuple(parse_ranges(day) for day in text.split(WEEKDAY_SEPARATOR))
-    if len(days) != 7:
-        raise ValueError(f"a week has 7 days, not {len(days)}: {text!r}")
-    return days
-
-
-def _hours(schedule: Schedule, zone: str, weekly: str, overrides: str) -> Item:
-    """A schedule's zone and hours as the three attributes named."""
-    return {
-        zone: schedule.time_zone,
-        weekly: WEEKDAY_SEPARATOR.join(format_ranges(day) for day in schedule.weekly),
-        overrides: {day.isoformat(): format_ranges(r) for day, r in sorted(schedule.overrides.items())},
-    }
-
-
-def _schedule_from_hours(schedule_id: int, zone: WireItem, weekly: WireItem, overrides: WireItem) -> Schedule:
-    return Schedule(
-        id=schedule_id,
-        time_zone=zone["S"],
-        weekly=parse_week(weekly["S"]),
-        overrides={
-            date.fromisoformat(day): parse_ranges(ranges["S"]) for day, ranges in overrides["M"].items()
-        },
-    )
-
-
-def schedule_item(schedule: Schedule, user_id: int | None) -> Item:
-    return {
-        **keys.schedule(schedule.id),
-        "id": schedule.id,
-        "userId": user_id,
-        **_hours(schedule, "timeZone", "weekly", "overrides"),
-    }
-
-
-def schedule_from_wire(wire_item: WireItem) -> Schedule:
-    return _schedule_from_hours(
-        int(wire_item["id"]["N"]), wire_item["timeZone"], wire_item["weekly"], wire_item["overrides"]
-    )
-
-
 # --- event types -------------------------------------------------------------------------------
 
 
@@ -288,7 +205,7 @@ def event_type_items(event_type: EventType) -> list[Item]:
             **(
                 {
                     "hostScheduleId": host.schedule.id,
-                    **_hours(host.schedule, "hoursTimeZone", "hoursWeekly", "hoursOverrides"),
+                    **hours_attributes(host.schedule, "hoursTimeZone", "hoursWeekly", "hoursOverrides"),
                 }
                 if host.schedule
                 else {}
@@ -315,7 +232,7 @@ def host_from_wire(wire_item: WireItem) -> Host:
         position=int(position["N"])
         if (position := wire_item.get("position"))
         else int(wire_item["SK"]["S"].removeprefix(keys.HOST_PREFIX)),  # keyed by position before
-        schedule=_schedule_from_hours(
+        schedule=schedule_from_hours(
             int(embedded["N"]),
             wire_item["hoursTimeZone"],
             wire_item["hoursWeekly"],

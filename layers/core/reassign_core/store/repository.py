@@ -25,7 +25,7 @@ from reassign_core.domain.errors import CommitOutcomeUnknown, StoreUnavailable, 
 from reassign_core.domain.models import Booking, Caller, EventType, HostStats, UserProfile
 from reassign_core.domain.planning import HostData, HostDataRequest, Plan
 from reassign_core.domain.timeutil import iso, parse_iso
-from reassign_core.store import codec, keys
+from reassign_core.store import codec, keys, schedule_codec
 from reassign_core.store.audit import AuditRecord, audit_record_from_item
 from reassign_core.store.codec import Item, LazyMapping, WireItem, from_wire, to_wire
 from reassign_core.store.derived import calendar_check, derived_actions
@@ -156,7 +156,7 @@ class ReassignRepository:
             return found.get((key["PK"], key["SK"]))
 
         schedules = {
-            sid: codec.schedule_from_wire(wire_item)
+            sid: schedule_codec.schedule_from_wire(wire_item)
             for sid, key in schedule_keys.items()
             if (wire_item := lookup(key)) is not None
         }
