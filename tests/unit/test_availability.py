@@ -28,7 +28,8 @@ from reassign_core.domain.models import (
 )
 from reassign_core.ingest import dataset as ds
 from reassign_core.ingest.records import schedule_model
-from reassign_core.store.codec import schedule_from_wire, schedule_item, to_wire
+from reassign_core.store.codec import to_wire
+from reassign_core.store.schedule_codec import schedule_from_wire, schedule_item
 
 WEEKDAYS = [1, 2, 3, 4, 5]
 EVERY_DAY = [0, 1, 2, 3, 4, 5, 6]
