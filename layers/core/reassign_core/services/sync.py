@@ -2,15 +2,19 @@
 
 Reads come in one round trip in the common case: with the booking(s) and the attendees' email
 entries, everything the organizer's part of the change touches is read on speculation (its calendar
-days at the payload's time, its host item and stats, its newest timeline entries). Only what the
-bookkeeping then asks for beyond that (an attendee who is a user, a booking that moved days) costs a
-second read. The transaction conditions every item on the version read, so a concurrent
-reassignment or sync makes it fail and the event is applied again from fresh reads.
+days at the payload's time, its host item and stats, its newest timeline entries), and the same for
+each attendee whose email this process has already seen belong to a user (`UserHints`). The email
+entries read decide who is who: a hint only chooses what to read ahead, so a stale one costs a read,
+never a wrong write. Only what the bookkeeping then asks for beyond that (an attendee first seen
+here, a booking that moved days) costs a second read. The transaction conditions every item on the
+version read, so a concurrent reassignment or sync makes it fail and the event is applied again
+from fresh reads.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -38,6 +42,7 @@ from reassign_core.sync.calcom import BookingState, SyncEvent
 SYNCED_AT = "syncedAt"  # the webhook createdAt of the last event applied to a booking
 FINAL = frozenset({BookingStatus.CANCELLED, BookingStatus.REJECTED})
 MAX_ATTEMPTS = 4
+MAX_USER_HINTS = 10_000  # emails remembered per process: a few hundred kilobytes at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +99,32 @@ class _ReadDirectory(Directory):
         }
 
 
+class UserHints:
+    """Emails (ignoring case) last read to belong to a user, by user id: what to read ahead for an
+    attendee. Users change only with a file load, so a warm process nearly always guesses right."""
+
+    def __init__(self, limit: int = MAX_USER_HINTS) -> None:
+        self._limit = limit
+        self._by_email: dict[str, int] = {}
+        self._lock = threading.Lock()  # the function may serve parallel requests (tests, make run)
+
+    def guess(self, emails: Iterable[str]) -> set[int]:
+        return {u for e in emails if (u := self._by_email.get(e.casefold())) is not None}
+
+    def learn(self, email: str, user_id: int | None) -> None:
+        with self._lock:
+            if user_id is None:
+                self._by_email.pop(email.casefold(), None)
+                return
+            if len(self._by_email) >= self._limit:
+                self._by_email.clear()  # simplest bound: the next events read their users afresh
+            self._by_email[email.casefold()] = user_id
+
+
 class SyncService:
-    def __init__(self, store: SyncStore) -> None:
+    def __init__(self, store: SyncStore, hints: UserHints | None = None) -> None:
         self._store = store
+        self._hints = hints if hints is not None else UserHints()
 
     def ingest(self, event: SyncEvent, delivery: bytes) -> SyncOutcome:
         uid = event.booking.uid if event.booking else None
@@ -124,27 +152,25 @@ class SyncService:
         uids = [state.uid, *([event.replaces_uid] if event.replaces_uid else [])]
         organizer, et = state.organizer_id, state.event_type_id
         spans = [(state.start, state.end), *([event.replaced_span] if event.replaced_span else [])]
-        speculative = [keys.calendar_day(organizer, d) for start, end in spans for d in utc_days(start, end)]
-        timelines: list[HostKey] = []
-        if et is not None:
-            speculative += [keys.event_type_host(et, organizer), keys.host_stats(et, organizer)]
-            if state.status is not BookingStatus.ACCEPTED or event.replaces_uid:
-                timelines.append((et, organizer))
+        counts_down = state.status is not BookingStatus.ACCEPTED or event.replaces_uid is not None
+        ahead = [organizer, *sorted(self._hints.guess(a.email for a in state.attendees) - {organizer})]
         reads.fetch(
             [
                 *(_pair(keys.booking(u)) for u in uids),
                 *(_pair(keys.user_email(a.email)) for a in state.attendees),
-                *map(_pair, speculative),
+                *map(_pair, _touched(ahead, et, spans)),
             ],
-            timelines,
+            [(et, u) for u in ahead] if counts_down and et is not None else [],
         )
         directory = _ReadDirectory(reads)
+        for attendee in state.attendees:
+            self._hints.learn(attendee.email, directory.user_by_email(attendee.email))
         people = bookkeeping.participants(_booking_of(state, event.created_at, 1), directory).people
-        others = sorted(people - {organizer})  # attendees who are users: what the change touches of theirs
-        more = [keys.calendar_day(u, d) for u in others for start, end in spans for d in utc_days(start, end)]
-        if et is not None:  # whom of them the event type counts, and what counting them touches
-            more += [k for u in others for k in (keys.event_type_host(et, u), keys.host_stats(et, u))]
-        reads.fetch(map(_pair, more), [(et, u) for u in others] if timelines and et is not None else [])
+        others = sorted(people - set(ahead))  # attendees who are users not guessed: read theirs now
+        reads.fetch(
+            map(_pair, _touched(others, et, spans)),
+            [(et, u) for u in others] if counts_down and et is not None else [],
+        )
 
         writes: list[tuple[Booking | None, Booking, dict[str, Any]]] = []
         stored = reads.get(keys.booking(state.uid))
@@ -221,6 +247,22 @@ class SyncService:
             latest_remaining=latest,
         )
         return derived_actions(self._store.table, bookkeeping.derived_writes(edits, state))
+
+
+def _touched(
+    users: Iterable[int], event_type_id: int | None, spans: Iterable[tuple[datetime, datetime]]
+) -> list[dict[str, str]]:
+    """What a booking change may touch of some people: their calendar days over the booking's
+    spans and, for its event type, their host items (whether it counts them) and stats."""
+    users, spans = list(users), list(spans)
+    found = [keys.calendar_day(u, d) for u in users for start, end in spans for d in utc_days(start, end)]
+    if event_type_id is not None:
+        found += [
+            k
+            for u in users
+            for k in (keys.event_type_host(event_type_id, u), keys.host_stats(event_type_id, u))
+        ]
+    return found
 
 
 def _stats(item: WireItem | None) -> HostStats:
