@@ -10,7 +10,8 @@ Writes its figures under "sync" in bench/results.json (the rest of the file is l
   parallel requests overlap as they would against DynamoDB.
 - Events: signed BOOKING_CREATED, BOOKING_CANCELLED and BOOKING_RESCHEDULED bodies (Cal.com's
   shapes) for the event type's round-robin hosts, with guests from outside; then the same with an
-  attendee who is a user of the store (the case that needs a second read: see docs/sync.md).
+  attendee who is a user of the store (read ahead once the process has seen that email belong to a
+  user: the first such event costs one read round more, see docs/sync.md).
 - Loader throughput: items written per second of `load_dataset` on a fresh store.
 """
 
@@ -181,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                 triggers.setdefault(body["triggerEvent"], []).append(rounds)
             results[case] = {
                 "events": len(trips),
+                "first_event_round_trips": trips[0],
                 "sequential_round_trips": _summary(trips),
                 "round_trips_by_trigger": {t: max(r) for t, r in triggers.items()},
                 "cpu_ms_per_event": _summary(cpu),
