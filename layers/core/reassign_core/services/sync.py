@@ -152,7 +152,7 @@ class SyncService:
         uids = [state.uid, *([event.replaces_uid] if event.replaces_uid else [])]
         organizer, et = state.organizer_id, state.event_type_id
         spans = [(state.start, state.end), *([event.replaced_span] if event.replaced_span else [])]
-        counts_down = state.status is not BookingStatus.ACCEPTED or event.replaces_uid is not None
+        counts_down = state.status is not BookingStatus.ACCEPTED or bool(event.replaces_uid)
         ahead = [organizer, *sorted(self._hints.guess(a.email for a in state.attendees) - {organizer})]
         reads.fetch(
             [
