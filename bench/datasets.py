@@ -17,7 +17,7 @@ from typing import Any
 EVENT_TYPE_ID = 100
 TEAM_ID = 5
 OWNER_ID = 1
-OWNER_KEY = "cal_bench_owner_key_0001"
+OWNER_KEY = "cal_bench_owner_key_0123456789abcdef0123456789abcdef"
 FIRST_HOST_ID = 2
 HISTORY_DAYS = 91  # ~3 months of bookings created before now
 BOOKINGS_PER_HOST_PER_WEEK = 2

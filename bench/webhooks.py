@@ -127,7 +127,10 @@ def latency(deliveries: int) -> dict[str, Any]:
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     os.environ["WEBHOOK_ALLOW_LOCAL_URLS"] = "true"
     template = load_template(ROOT / "template.yaml")
-    headers = {"Authorization": "Bearer cal_live_demo_ana_0123456789abcdef", "cal-api-version": "2024-08-13"}
+    headers = {
+        "Authorization": "Bearer cal_live_demo_ana_0123456789abcdef0123456789abcdef",
+        "cal-api-version": "2024-08-13",
+    }
     samples: list[float] = []
     with EmbeddedDynamoDB() as store, contextlib.ExitStack() as stack:
         prepare_store(template, store.endpoint_url, DEMO_DATA)

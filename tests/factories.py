@@ -8,11 +8,11 @@ from typing import Any
 
 from local import lambda_runtime
 
-OWNER_KEY = "cal_test_owner_key_0001"
-OUTSIDER_KEY = "cal_test_outsider_key_0001"
-ADMIN_KEY = "cal_test_admin_key_0001"
-MANAGED_TOKEN = "managed-user-token-0001"
-READONLY_TOKEN = "readonly-user-token-0001"
+OWNER_KEY = "cal_test_owner_key_0123456789abcdef0123456789abcdef"
+OUTSIDER_KEY = "cal_test_outsider_key_0123456789abcdef0123456789abcdef"
+ADMIN_KEY = "cal_test_admin_key_0123456789abcdef0123456789abcdef"
+MANAGED_TOKEN = "managed-user-token-0123456789abcdef0123456789abcdef"
+READONLY_TOKEN = "readonly-user-token-0123456789abcdef0123456789abcdef"
 API_VERSION = "2024-08-13"
 
 ALWAYS = [{"days": [0, 1, 2, 3, 4, 5, 6], "startTime": "00:00", "endTime": "24:00"}]

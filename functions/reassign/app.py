@@ -30,8 +30,9 @@ from reassign_core.api.preview_envelopes import (
     candidates_body,
     history_body,
 )
-from reassign_core.api.rest_resolver import rest_resolver
+from reassign_core.api.rest_resolver import no_store, rest_resolver
 from reassign_core.domain.errors import BookingNotFound, InvalidRequest, NotAuthenticated
+from reassign_core.domain.models import RequestSource
 from reassign_core.services.reassign import ReassignRequest
 
 MAX_INT32 = 2**31 - 1
@@ -94,7 +95,9 @@ class ReassignEvent(DirectEvent):
     def request(self) -> ReassignRequest:
         # A reason is recorded for manual reassignments only, as on the HTTP routes.
         reason = self.reason if self.user_id is not None else None
-        return ReassignRequest(self.booking_uid, self.actor_user_id, self.user_id, reason)
+        return ReassignRequest(
+            self.booking_uid, self.actor_user_id, self.user_id, reason, source=RequestSource.DIRECT
+        )
 
     def public_path(self) -> str:
         suffix = f"/{self.user_id}" if self.user_id is not None else ""
@@ -113,19 +116,21 @@ class ReassignEvent(DirectEvent):
     "/bookings/<bookingUid>/reassign",
     summary="Reassign a round-robin booking to an automatically chosen host",
     responses=DOCUMENTED_RESPONSES,
+    middlewares=[no_store],
 )
 def reassign_automatically(
     bookingUid: BookingUid,
     cal_api_version: ApiVersion,
     idempotency_key: IdempotencyKey = None,
 ) -> SuccessEnvelope:
-    return _reassign(ReassignRequest(bookingUid, _caller_id()), idempotency_key)
+    return _reassign(ReassignRequest(bookingUid, _caller_id(), source=RequestSource.HTTP), idempotency_key)
 
 
 @app.post(
     "/bookings/<bookingUid>/reassign/<userId>",
     summary="Reassign a round-robin booking to a specific host",
     responses=DOCUMENTED_RESPONSES,
+    middlewares=[no_store],
 )
 def reassign_to_user(
     bookingUid: BookingUid,
@@ -139,13 +144,15 @@ def reassign_to_user(
     if not (raw_user_id.isascii() and raw_user_id.isdecimal()):
         raise InvalidRequest("userId: must be a positive integer")
     reason = body.reason if body else None
-    return _reassign(ReassignRequest(bookingUid, _caller_id(), userId, reason), idempotency_key)
+    request = ReassignRequest(bookingUid, _caller_id(), userId, reason, source=RequestSource.HTTP)
+    return _reassign(request, idempotency_key)
 
 
 @app.get(
     "/bookings/<bookingUid>/reassignment-candidates",
     summary="Every candidate for an auto reassignment, ranked as it would choose, with why others cannot",
     responses=CANDIDATES_RESPONSES,
+    middlewares=[no_store],
 )
 def reassignment_candidates(bookingUid: BookingUid, cal_api_version: ApiVersion) -> CandidatesEnvelope:
     return candidates_body(runtime.preview_service().candidates(bookingUid, _caller_id()))

@@ -20,7 +20,7 @@ from reassign_core import webhook_runtime
 from reassign_core.api.envelopes import error_body
 from reassign_core.api.http_errors import BODY_NOT_JSON
 from reassign_core.api.outcomes import bad_request
-from reassign_core.api.rest_resolver import rest_resolver
+from reassign_core.api.rest_resolver import is_json_content_type, rest_resolver
 from reassign_core.api.webhook_responses import (
     DeliveryListEnvelope,
     PingEnvelope,
@@ -215,7 +215,7 @@ def ping_event_type_webhook(eventTypeId: EventTypeId, webhookId: WebhookId) -> R
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Before routing: Powertools would otherwise parse forms and multipart bodies itself, and
     # a mistyped query parameter must not quietly fall back to its default.
-    if event.get("body") and not _is_json(event):
+    if event.get("body") and not is_json_content_type(_content_type(event)):
         return _early_error(event, BODY_NOT_JSON)
     unknown = sorted(set(event.get("queryStringParameters") or {}) - _query_parameters(event))
     if unknown:
@@ -240,10 +240,9 @@ def _early_error(event: dict[str, Any], message: str) -> dict[str, Any]:
     }
 
 
-def _is_json(event: dict[str, Any]) -> bool:
+def _content_type(event: dict[str, Any]) -> str:
     headers = event.get("headers") or {}
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "") or ""
-    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), "") or ""
 
 
 # --- init phase ----------------------------------------------------------------------------------

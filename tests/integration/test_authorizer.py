@@ -8,6 +8,8 @@ import pytest
 
 from tests.factories import MANAGED_TOKEN, OWNER_KEY, READONLY_TOKEN, LambdaContext, base_dataset
 
+EXPIRED_KEY = "cal_expired_key_0123456789abcdef0123456789abcdef"
+REVOKED_KEY = "cal_revoked_key_0123456789abcdef0123456789abcdef"
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/v2/POST/bookings/b-1/reassign"
 
 
@@ -41,12 +43,12 @@ def authorizer_event(authorization: str | None) -> dict[str, Any]:
 def authorize(authorizer_app: Any, store: Any) -> Any:
     data = base_dataset()
     data["apiKeys"] += [
-        {"key": "cal_expired_key_0001", "userId": 1, "expiresAt": "2020-01-01T00:00:00Z"},
-        {"key": "cal_revoked_key_0001", "userId": 1, "revokedAt": "2026-01-01T00:00:00Z"},
+        {"key": EXPIRED_KEY, "userId": 1, "expiresAt": "2020-01-01T00:00:00Z"},
+        {"key": REVOKED_KEY, "userId": 1, "revokedAt": "2026-01-01T00:00:00Z"},
     ]
     data["accessTokens"].append(
         {
-            "token": "expired-token-0001",
+            "token": "expired-token-0123456789abcdef0123456789abcdef",
             "userId": 2,
             "clientId": "client-write",
             "expiresAt": "2020-01-01T00:00:00Z",
@@ -100,9 +102,9 @@ def test_token_whose_client_has_only_booking_read_is_allowed_the_read_routes_onl
         f"Basic {OWNER_KEY}",
         OWNER_KEY,
         "Bearer cal_unknown_key",
-        "Bearer cal_expired_key_0001",
-        "Bearer cal_revoked_key_0001",
-        "Bearer expired-token-0001",
+        f"Bearer {EXPIRED_KEY}",
+        f"Bearer {REVOKED_KEY}",
+        "Bearer expired-token-0123456789abcdef0123456789abcdef",
         "Bearer unknown-token",
         f"Bearer {OWNER_KEY}x",
         f"Bearer {OWNER_KEY.upper()}",

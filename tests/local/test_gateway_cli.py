@@ -22,7 +22,7 @@ def test_demo_hint(tmp_path: Path) -> None:
     data.write_text(
         json.dumps(
             {
-                "apiKeys": [{"key": "cal_test_key", "userId": 1}],
+                "apiKeys": [{"key": "cal_test_key_0123456789abcdef0123456789abcdef", "userId": 1}],
                 "eventTypes": [
                     {"id": 1, "schedulingType": "COLLECTIVE"},
                     {"id": 2, "schedulingType": "ROUND_ROBIN"},

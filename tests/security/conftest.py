@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
+from local.gateway import LocalApi
 from reassign_core.store import keys
 from reassign_core.store.codec import to_wire
+from tests.conftest import ROOT
 from tests.security.credentials import ORPHAN_TOKEN, security_dataset
 
 
@@ -22,3 +24,9 @@ def credentials(store: Any) -> dict[str, Any]:
     }
     store.client.put_item(TableName=store.tables["CredentialsTable"], Item=to_wire(orphan))
     return data
+
+
+@pytest.fixture(scope="module")
+def local_api(dynamo: Any) -> LocalApi:
+    """The local API over the real template: gateway, authorizer and functions, in-process."""
+    return LocalApi(ROOT / "template.yaml", dynamo.endpoint_url)

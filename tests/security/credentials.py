@@ -15,12 +15,14 @@ from tests.factories import (
     base_dataset,
 )
 
-EXPIRED_KEY = "cal_test_expired_key_0001"
-REVOKED_KEY = "cal_test_revoked_key_0001"
-EXPIRED_TOKEN = "expired-user-token-0001"
-REVOKED_TOKEN = "revoked-user-token-0001"
-ORPHAN_TOKEN = "orphan-user-token-0001"  # its OAuth client was deleted after it was issued
-UNSCOPED_TOKEN = "unscoped-user-token-0001"  # its client has neither BOOKING_READ nor BOOKING_WRITE
+EXPIRED_KEY = "cal_test_expired_key_0123456789abcdef0123456789abcdef"
+REVOKED_KEY = "cal_test_revoked_key_0123456789abcdef0123456789abcdef"
+EXPIRED_TOKEN = "expired-user-token-0123456789abcdef0123456789abcdef"
+REVOKED_TOKEN = "revoked-user-token-0123456789abcdef0123456789abcdef"
+# Its OAuth client was deleted after it was issued.
+ORPHAN_TOKEN = "orphan-user-token-0123456789abcdef0123456789abcdef"
+# Its client has neither BOOKING_READ nor BOOKING_WRITE.
+UNSCOPED_TOKEN = "unscoped-user-token-0123456789abcdef0123456789abcdef"
 
 # The credential → what the authorizer must answer.
 EXPECTED = {

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from reassign_core.store import keys
-from tests.factories import LambdaContext, base_dataset, http_event
+from tests.factories import OWNER_KEY, LambdaContext, base_dataset, http_event
 from tests.sync.conftest import drift
 from tests.sync.payloads import attendee, booking_payload, ooo_payload, signed, webhook
 
@@ -244,9 +244,7 @@ def test_a_missing_or_wrong_signature_is_a_401_and_writes_nothing(
 
 def test_no_bearer_token_is_needed_nor_enough(sync_api: Any, store: Any, data: Any) -> None:
     raw = json.dumps(webhook("BOOKING_CREATED", T1, booking_payload("cal-1"))).encode()
-    response = sync_api.handle(
-        "POST", "/v2/sync/calcom", {"Authorization": "Bearer cal_test_owner_key_0001"}, raw
-    )
+    response = sync_api.handle("POST", "/v2/sync/calcom", {"Authorization": f"Bearer {OWNER_KEY}"}, raw)
     assert response.status == 401
     assert store.booking("cal-1") is None
 

@@ -26,6 +26,9 @@ from reassign_core.domain.errors import InvalidRequest, ReassignError, Unsupport
 
 # A body the resolver could not read as JSON: malformed, or sent as another content type.
 BODY_NOT_JSON = "body: must be JSON (Content-Type: application/json)"
+# JSON, but past what the parser takes: arrays or objects nested about a thousand deep, or an
+# integer of more than 4,300 digits.
+BODY_BEYOND_LIMITS = "body: JSON nested too deeply or with a number too long"
 
 
 def error_response(

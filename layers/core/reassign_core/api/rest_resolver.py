@@ -18,10 +18,16 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType
 
 from reassign_core.api.api_version import has_supported_version
-from reassign_core.api.http_errors import register_error_handlers
-from reassign_core.domain.errors import ReassignError, UnsupportedApiVersion
+from reassign_core.api.http_errors import BODY_BEYOND_LIMITS, register_error_handlers
+from reassign_core.domain.errors import InvalidRequest, ReassignError, UnsupportedApiVersion
 
 JSON = "application/json"
+
+
+def is_json_content_type(content_type: str) -> bool:
+    """`application/json` in any case, with parameters (charset) or none. Other types, `+json`
+    ones included, are not read: the API documents one body type."""
+    return content_type.split(";", 1)[0].strip().lower() == JSON
 
 
 class _RequestChecks(OpenAPIRequestValidationMiddleware):
@@ -40,13 +46,23 @@ class _RequestChecks(OpenAPIRequestValidationMiddleware):
 
     def _get_body(self, app: Any) -> dict[str, Any]:  # only called for routes that take a body
         content_type = app.current_event.headers.get("content-type", "").strip()
-        if content_type and not content_type.startswith(JSON):
+        if content_type and not is_json_content_type(content_type):
             raise RequestUnsupportedContentType(
                 "Unsupported content type",
                 errors=[{"type": "unsupported_content_type", "loc": ("body",), "msg": "not JSON"}],
             )
-        body: dict[str, Any] = super()._get_body(app)
+        try:
+            body: dict[str, Any] = self._parse_json_data(app)
+        except (RecursionError, ValueError):  # nested too deeply; an integer past Python's 4,300 digits
+            raise InvalidRequest(BODY_BEYOND_LIMITS) from None
         return body
+
+
+def no_store(app: Any, next_middleware: NextMiddleware) -> Response:
+    """Route middleware for answers that carry e-mail addresses: no cache along the way keeps them."""
+    response = next_middleware(app)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 class _ExactRoutes(APIGatewayRestResolver):

@@ -46,6 +46,14 @@ class ReassignType(StrEnum):
     MANUAL = "manual"
 
 
+class RequestSource(StrEnum):
+    """How a reassignment was asked for: through the API (a credential checked by the authorizer)
+    or by invoking the function directly (trusted by IAM alone)."""
+
+    HTTP = "http"
+    DIRECT = "direct"
+
+
 @dataclass(frozen=True, slots=True)
 class Attendee:
     name: str

@@ -28,6 +28,7 @@ from reassign_core.domain.models import (
     Host,
     HostStats,
     ReassignType,
+    RequestSource,
     Schedule,
     SchedulingType,
     UserProfile,
@@ -83,6 +84,7 @@ class Plan:
     holder: Holder | None
     derived: DerivedWrites
     calendar_checks: tuple[CalendarDay, ...]
+    source: RequestSource
 
 
 # --- checks, in the documented order (docs/api.md, order of checks) -------------------------------
@@ -301,6 +303,8 @@ def plan_reassignment(
     holder: Holder | None,
     winner: Host,
     data: HostData,
+    *,
+    source: RequestSource = RequestSource.HTTP,
 ) -> Plan:
     # The bookkeeping follows whom the booking counts for before and after, not who was asked for:
     # a manual target already attending gains nothing, a holder still attending loses nothing.
@@ -335,4 +339,5 @@ def plan_reassignment(
         holder=holder,
         derived=derived,
         calendar_checks=checks,
+        source=source,
     )

@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+# Keys and tokens are stored as unsalted SHA-256 digests and nothing locks a guesser out: only
+# length makes them unguessable. Cal.com's own are `cal_live_` + 32 hex digits.
+MIN_SECRET_CHARACTERS = 32
+_API_KEY_PREFIX = re.compile(r"^cal_(?:live_|test_)?")
 TIME_OF_DAY = re.compile(r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 
 
@@ -259,8 +263,19 @@ def _references(data: Dataset, invalid_ids: dict[str, set[Any]]) -> list[Problem
         )
     for i, k in enumerate(data.apiKeys):
         need(k.userId in users, f"apiKeys[{i}].userId", f"no user with id {k.userId}")
+        need(
+            len(_API_KEY_PREFIX.sub("", k.key)) >= MIN_SECRET_CHARACTERS,
+            f"apiKeys[{i}].key",
+            f"too short to be secret: at least {MIN_SECRET_CHARACTERS} characters after cal_ "
+            "(and after live_ or test_, if it follows)",
+        )
     for i, t in enumerate(data.accessTokens):
         need(t.userId in users, f"accessTokens[{i}].userId", f"no user with id {t.userId}")
+        need(
+            len(t.token) >= MIN_SECRET_CHARACTERS,
+            f"accessTokens[{i}].token",
+            f"too short to be secret: at least {MIN_SECRET_CHARACTERS} characters",
+        )
         need(not t.token.startswith("cal_"), f"accessTokens[{i}].token", "cal_ prefixes API keys, not tokens")
         need(t.clientId in clients, f"accessTokens[{i}].clientId", f"no OAuth client with id {t.clientId!r}")
     for i, team in enumerate(data.teams):

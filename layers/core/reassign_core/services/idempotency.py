@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from reassign_core.domain.errors import IdempotencyInFlight, IdempotencyKeyReused, StoreUnavailable
+from reassign_core.domain.models import RequestSource
 from reassign_core.services.reassign import ReassignRequest
 from reassign_core.store.repository import is_store_unavailable
 
@@ -47,10 +48,15 @@ class IdempotentRunner:
             data_keyword_argument="call", persistence_store=self._persistence, config=self.config
         )
         def once(call: dict[str, Any]) -> dict[str, Any]:
-            return execute(ReassignRequest(**call["request"]))
+            return execute(ReassignRequest(**call["request"], source=RequestSource(call["source"])))
 
+        # The source stays out of the hashed request: a retry through the other entry is the same
+        # request and answers the first body.
+        fields = {name: value for name, value in asdict(request).items() if name != "source"}
         try:
-            return once(call={"idempotencyKey": idempotency_key, "request": asdict(request)})
+            return once(
+                call={"idempotencyKey": idempotency_key, "request": fields, "source": request.source.value}
+            )
         except IdempotencyAlreadyInProgressError as error:
             raise IdempotencyInFlight from error
         except IdempotencyValidationError as error:

@@ -28,7 +28,7 @@ from reassign_core.domain.errors import (
     StoreUnavailable,
     WriteConflict,
 )
-from reassign_core.domain.models import Host, ReassignType, UserProfile
+from reassign_core.domain.models import Host, ReassignType, RequestSource, UserProfile
 from reassign_core.domain.timeutil import utc_now
 from reassign_core.store.repository import ReassignRepository, RequestContext, SentWrite
 
@@ -41,6 +41,7 @@ class ReassignRequest:
     actor_id: int
     target_id: int | None = None  # None: choose automatically
     reason: str | None = None
+    source: RequestSource = RequestSource.HTTP  # recorded in the audit record and the event
 
     @property
     def kind(self) -> ReassignType:
@@ -175,7 +176,15 @@ class ReassignService:
             else planning.choose_winner(event_type, booking, pool, data)
         )
         plan = planning.plan_reassignment(
-            request.kind, request.actor_id, request.reason, event_type, booking, holder, winner, data
+            request.kind,
+            request.actor_id,
+            request.reason,
+            event_type,
+            booking,
+            holder,
+            winner,
+            data,
+            source=request.source,
         )
         result = ReassignResult(booking.uid, winner.user)
         write = SentWrite(self._new_id(), now)

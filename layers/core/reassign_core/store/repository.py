@@ -261,6 +261,7 @@ class ReassignRepository:
             "reassignedById": plan.actor_id,
             "reassignType": plan.kind.value,
             "reason": plan.reason,
+            "source": plan.source.value,
             "at": iso(at),
             # The booking version this write creates: orders a booking's events when `at` ties (same ms).
             "bookingVersion": booking.version + 1,

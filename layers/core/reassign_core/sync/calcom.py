@@ -189,7 +189,8 @@ def parse_event(body: bytes) -> SyncEvent:
     """The event a (signature-checked) body describes; InvalidRequest says what is wrong."""
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    # RecursionError: nested too deeply; ValueError also covers an integer past 4,300 digits.
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidRequest("Body is not valid JSON") from None
     if not isinstance(document, dict):
         raise InvalidRequest("Body must be a JSON object")

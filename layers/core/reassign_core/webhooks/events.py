@@ -35,6 +35,7 @@ class ReassignmentEvent:
     reassigned_by_id: int
     reassign_type: str
     reason: str | None
+    source: str | None  # "http" or "direct"; None for events written before it was recorded
     at: str
     booking_version: int | None
     title: str
@@ -62,6 +63,7 @@ class ReassignmentEvent:
                 reassigned_by_id=int(item["reassignedById"]),
                 reassign_type=str(item["reassignType"]),
                 reason=item.get("reason"),
+                source=item.get("source"),
                 at=str(item["at"]),
                 booking_version=item.get("bookingVersion"),
                 title=str(booking["title"]),
@@ -131,6 +133,7 @@ def event_body(event: ReassignmentEvent, profiles: Mapping[int, UserProfile]) ->
             "status": event.status,
             "reassignType": event.reassign_type,
             "reason": event.reason,
+            "source": event.source,
             "bookingVersion": event.booking_version,
             "reassignedBy": _person(event.reassigned_by_id, profiles),
             "previousHost": _person(event.previous_host_id, profiles),
