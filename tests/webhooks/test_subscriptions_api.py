@@ -212,6 +212,19 @@ def test_ping_answers_with_the_receivers_status_and_logs_a_delivery(
     assert logged["eventId"] == hit.headers["webhook-id"]
 
 
+def test_a_ping_answered_410_deactivates_the_webhook(api: Wiring, receivers: Callable[..., Receiver]) -> None:
+    gone = receivers([410])
+    webhook_id = api.call("POST", "/webhooks", new_webhook(gone.url)).json()["data"]["id"]
+
+    ping = api.call("POST", f"/webhooks/{webhook_id}/ping")
+
+    assert ping.status == 200 and ping.json()["data"]["statusCode"] == 410
+    assert len(gone.hits) == 1
+    assert api.call("GET", f"/webhooks/{webhook_id}").json()["data"]["active"] is False
+    (logged,) = api.call("GET", f"/webhooks/{webhook_id}/deliveries").json()["data"]
+    assert logged["status"] == "failed" and logged["lastStatusCode"] == 410
+
+
 def test_creating_a_webhook_never_contacts_it(api: Wiring, receivers: Callable[..., Receiver]) -> None:
     receiver = receivers()
 
