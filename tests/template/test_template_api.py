@@ -88,11 +88,7 @@ CONTEXT_SAMPLES = {
 EXPECTED_GATEWAY_RESPONSES = {
     # type: (status code or None to keep API Gateway's, error code, message after substitution)
     "UNAUTHORIZED": (401, "UnauthorizedException", "Unauthorized"),
-    "ACCESS_DENIED": (
-        403,
-        "ForbiddenException",
-        "The OAuth client of this token lacks the permission this route needs",
-    ),
+    "ACCESS_DENIED": (403, "ForbiddenException", "You do not have permission to reassign this booking"),
     "THROTTLED": (429, "TooManyRequestsException", "Too many requests"),
     "MISSING_AUTHENTICATION_TOKEN": (
         404,
