@@ -20,7 +20,7 @@ REVOKED_KEY = "cal_test_revoked_key_0001"
 EXPIRED_TOKEN = "expired-user-token-0001"
 REVOKED_TOKEN = "revoked-user-token-0001"
 ORPHAN_TOKEN = "orphan-user-token-0001"  # its OAuth client was deleted after it was issued
-UNSCOPED_TOKEN = "unscoped-user-token-0001"  # its client has neither BOOKING_READ nor BOOKING_WRITE
+UNSCOPED_TOKEN = "unscoped-user-token-0001"  # its client has no permission that opens a route here
 
 # The credential → what the authorizer must answer.
 EXPECTED = {
@@ -63,7 +63,7 @@ def security_dataset() -> dict[str, Any]:
         {"token": UNSCOPED_TOKEN, "userId": 2, "clientId": "client-unscoped",
          "expiresAt": "2099-01-01T00:00:00Z"},
     ]  # fmt: skip
-    data["oauthClients"] += [{"id": "client-unscoped", "name": "Unscoped", "permissions": ["WEBHOOK_READ"]}]
+    data["oauthClients"] += [{"id": "client-unscoped", "name": "Unscoped", "permissions": ["PROFILE_READ"]}]
     return data
 
 
