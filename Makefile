@@ -2,7 +2,7 @@
 # runtime's version) is (re)created and filled from requirements-dev.txt when missing or
 # when that file changes.
 #
-#   make test                 lint + sam validate --lint + pytest (what CI runs)
+#   make test                 lint (ruff, mypy, Redocly on the OpenAPI document) + sam validate --lint + pytest (what CI runs)
 #   make run [PORT=3000] [DATA=file.json] [ENDPOINT=url]   local API, no Docker
 #   make load DATA=file.json [ENDPOINT=url] [DRY_RUN=1]    load a dataset (DRY_RUN: only show the changes)
 #   make invoke FUNCTION=ReassignFunction EVENT=events/x.json [DATA=file.json] [ENDPOINT=url]
@@ -37,6 +37,15 @@ help:
 
 venv: $(STAMP)
 
+# Redocly CLI (the OpenAPI lint), exactly as package-lock.json pins it: installed once per clone
+# and again when the lock changes. No telemetry or update check from dev/CI.
+NODE_STAMP := node_modules/.installed
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch "$@"
+
 $(STAMP): requirements-dev.txt
 	@if [ -z "$(PYTHON313)" ]; then \
 		echo "error: Python 3.13 not found. Install it (e.g. 'pyenv install 3.13.0') or run 'make PYTHON313=/path/to/python3.13 ...'" >&2; \
@@ -58,12 +67,13 @@ test: $(STAMP)
 	if [ $$rc -ne 0 ]; then echo "make test: FAILED" >&2; else echo "make test: OK"; fi; \
 	exit $$rc
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	@rc=0; \
 	( set -x; "$(VENV_BIN)/ruff" check . ) || rc=1; \
 	( set -x; "$(VENV_BIN)/ruff" format --check . ) || rc=1; \
 	( set -x; "$(VENV_BIN)/mypy" ) || rc=1; \
 	for handler in functions/*/app.py; do ( set -x; "$(VENV_BIN)/mypy" "$$handler" ) || rc=1; done; \
+	( set -x; $(REDOCLY) lint --format=stylish docs/openapi.json ) || rc=1; \
 	exit $$rc
 
 validate: $(STAMP)
@@ -116,4 +126,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf "$(VENV)"
+	rm -rf "$(VENV)" node_modules

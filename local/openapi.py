@@ -123,22 +123,64 @@ SYNC_SCHEMAS: dict[str, Any] = {
 }
 
 
+# Answers every route may give that no handler declares: API Gateway's own, and the header that
+# tells a client when to try again (every 409 and 503 carries it, docs/api.md).
+TOO_LARGE = _error("The body is over API Gateway's 10 MB limit")
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before trying again",
+    "schema": {"type": "integer", "minimum": 1},
+}
+RETRIED_STATUSES = ("409", "503")
+OPERATIONS_WITH_BODY = ("post", "put", "patch")
+
+
+def _polish(schema: dict[str, Any]) -> None:
+    """What Powertools generates, made true to the API (and to Redocly's recommended rules)."""
+    for operations in schema["paths"].values():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            # Powertools adds a 422 to validated routes; these answer bad input with a 400.
+            if responses.get("422", {}).get("description") == "Validation Error":
+                del responses["422"]
+            if method in OPERATIONS_WITH_BODY:
+                responses.setdefault("413", TOO_LARGE)
+            for status in RETRIED_STATUSES:
+                if status in responses:
+                    responses[status]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+            for parameter in operation.get("parameters", []):
+                # A one-value Literal (cal-api-version) comes out as `const`: clients and linters
+                # read the accepted values from `enum`.
+                if "const" in parameter["schema"]:
+                    parameter["schema"]["enum"] = [parameter["schema"].pop("const")]
+    schemas = schema["components"]["schemas"]
+    if "ValidationError" in schemas:  # Powertools' schema requires a `msg` it never defines
+        schemas["ValidationError"]["properties"].setdefault("msg", {"title": "Message", "type": "string"})
+    _drop_unreferenced(schemas, schema)
+
+
+def _drop_unreferenced(schemas: dict[str, Any], document: dict[str, Any]) -> None:
+    """Powertools lists its validation-error schemas whether or not a route refers to them."""
+    while True:
+        text = json.dumps({k: v for k, v in document.items() if k != "components"}) + json.dumps(schemas)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
+
+
 def generate() -> str:
     """The document. Imports the handlers, so the functions' environment must be set (see main)."""
     schema = _schema(DOCUMENTED_FUNCTIONS[0])
     for function in DOCUMENTED_FUNCTIONS[1:]:
         more = _schema(function)
-        for operations in more["paths"].values():
-            for operation in operations.values():
-                # Powertools adds a 422 to validated routes; these answer bad input with a 400.
-                if operation["responses"].get("422", {}).get("description") == "Validation Error":
-                    del operation["responses"]["422"]
         schema["paths"].update(more["paths"])
         schema.setdefault("components", {}).setdefault("schemas", {}).update(
             more.get("components", {}).get("schemas", {})
         )
     schema["paths"].update(SYNC_PATHS)
     schema["components"]["schemas"].update(SYNC_SCHEMAS)
+    _polish(schema)
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 

@@ -22,12 +22,6 @@ from reassign_core.services.authentication import Grant, Verdict, resolve_creden
 
 logger = Logger()
 
-# What a read-only grant (BOOKING_READ without BOOKING_WRITE) may call: the two read routes.
-READ_ROUTES = (
-    ("GET", "/bookings/*/reassignment-candidates"),
-    ("GET", "/bookings/*/reassignments"),
-)
-
 
 @logger.inject_lambda_context(clear_state=True)
 @event_source(data_class=APIGatewayAuthorizerRequestEvent)
@@ -39,7 +33,7 @@ def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaConte
     outcome = resolve_credentials(event.headers.get("authorization"), runtime.credential_store())
     if not isinstance(outcome, Grant):
         if outcome is Verdict.FORBIDDEN:
-            logger.info("Credentials valid but lack BOOKING_READ and BOOKING_WRITE")
+            logger.info("Credentials valid but the OAuth client has no permission that opens a route")
             return _policy(event, principal_id="forbidden", context={}, allow=False)
         logger.info("Credentials rejected", extra={"reason": outcome.value})
         # API Gateway answers 401 (UNAUTHORIZED) exactly when the authorizer raises "Unauthorized".
@@ -54,7 +48,7 @@ def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaConte
             "clientId": outcome.client_id or "",
         },
         allow=True,
-        read_only=outcome.read_only,
+        routes=outcome.routes(),
     )
 
 
@@ -68,7 +62,7 @@ def _policy(
     principal_id: str,
     context: dict[str, str],
     allow: bool,
-    read_only: bool = False,
+    routes: tuple[tuple[str, str], ...] | None = None,
 ) -> dict[str, Any]:
     arn = event.parsed_arn
     policy = APIGatewayAuthorizerResponse(
@@ -81,8 +75,8 @@ def _policy(
     )
     # The result is cached per token for every route, so the policy must speak for all of them:
     # it names each route the grant covers, never only the one being asked for.
-    if allow and read_only:
-        for method, resource in READ_ROUTES:
+    if allow and routes is not None:
+        for method, resource in routes:
             policy.allow_route(method, resource)
     elif allow:
         policy.allow_all_routes()

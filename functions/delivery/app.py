@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reassign_core import webhook_runtime
+from reassign_core.observability import publish_metrics
 from reassign_core.webhooks.deliveries import DeliveryMessage, DeliveryStatus
 
 logger = Logger()
@@ -42,7 +43,7 @@ async def handle(record: SQSRecord) -> str:
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@publish_metrics(metrics)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with processor(event.get("Records", []), handle, context):
         outcomes = processor.async_process()

@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reassign_core import webhook_runtime
+from reassign_core.observability import publish_metrics
 from reassign_core.services.webhook_fanout import BatchContext
 from reassign_core.store.dynamo_json import decode_item
 from reassign_core.webhooks.events import ReassignmentEvent
@@ -47,7 +48,7 @@ def _event_of(record: dict[str, Any]) -> ReassignmentEvent | None:
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@publish_metrics(metrics)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     service = webhook_runtime.fanout_service()
     readable = []

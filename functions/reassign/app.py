@@ -33,6 +33,7 @@ from reassign_core.api.preview_envelopes import (
 from reassign_core.api.rest_resolver import no_store, rest_resolver
 from reassign_core.domain.errors import BookingNotFound, InvalidRequest, NotAuthenticated
 from reassign_core.domain.models import RequestSource
+from reassign_core.observability import publish_metrics
 from reassign_core.services.reassign import ReassignRequest
 
 MAX_INT32 = 2**31 - 1
@@ -205,7 +206,7 @@ def _execute(request: ReassignRequest, idempotency_key: str | None, context: Lam
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@publish_metrics(metrics)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_api_gateway_request(event):
         return app.resolve(event, context)

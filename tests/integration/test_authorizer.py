@@ -93,6 +93,65 @@ def test_token_whose_client_has_only_booking_read_is_allowed_the_read_routes_onl
 
 
 @pytest.mark.parametrize(
+    ("permissions", "allowed"),
+    [
+        (
+            ["WEBHOOK_READ"],
+            ["GET/webhooks", "GET/webhooks/*", "GET/event-types/*/webhooks", "GET/event-types/*/webhooks/*"],
+        ),
+        (
+            ["WEBHOOK_WRITE"],
+            ["*/webhooks", "*/webhooks/*", "*/event-types/*/webhooks", "*/event-types/*/webhooks/*"],
+        ),
+        (["BOOKING_WRITE"], ["*/bookings/*"]),
+        (
+            ["BOOKING_READ", "WEBHOOK_READ"],
+            [
+                "GET/bookings/*/reassignment-candidates",
+                "GET/bookings/*/reassignments",
+                "GET/webhooks",
+                "GET/webhooks/*",
+                "GET/event-types/*/webhooks",
+                "GET/event-types/*/webhooks/*",
+            ],
+        ),
+    ],
+)
+def test_a_tokens_policy_names_exactly_the_routes_its_clients_permissions_open(
+    authorizer_app: Any, store: Any, permissions: list[str], allowed: list[str]
+) -> None:
+    data = base_dataset()
+    data["oauthClients"].append({"id": "client-x", "name": "X", "permissions": permissions})
+    token = "scoped-token-0123456789abcdef0123456789"
+    data["accessTokens"].append({"token": token, "userId": 2, "clientId": "client-x"})
+    store.load(data)
+
+    policy = authorizer_app.lambda_handler(authorizer_event(f"Bearer {token}"), LambdaContext())
+
+    statements = policy["policyDocument"]["Statement"]
+    assert {s["Effect"] for s in statements} == {"Allow"}
+    stage = "arn:aws:execute-api:us-east-1:123456789012:abc123/v2/"
+    assert sorted(r for s in statements for r in s["Resource"]) == sorted(stage + route for route in allowed)
+
+
+def test_a_client_with_no_permission_of_this_service_is_denied_everywhere(
+    authorizer_app: Any, store: Any
+) -> None:
+    data = base_dataset()
+    data["oauthClients"].append({"id": "client-x", "name": "X", "permissions": ["PROFILE_READ"]})
+    token = "profile-token-0123456789abcdef0123456789"
+    data["accessTokens"].append({"token": token, "userId": 2, "clientId": "client-x"})
+    store.load(data)
+
+    policy = authorizer_app.lambda_handler(authorizer_event(f"Bearer {token}"), LambdaContext())
+
+    (statement,) = policy["policyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny" and statement["Resource"] == [
+        "arn:aws:execute-api:us-east-1:123456789012:abc123/v2/*/*"
+    ]
+
+
+@pytest.mark.parametrize(
     "authorization",
     [
         None,

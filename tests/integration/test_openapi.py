@@ -26,7 +26,7 @@ def test_every_route_documents_every_status_and_the_envelopes() -> None:
 
     for path in ("/bookings/{bookingUid}/reassign", "/bookings/{bookingUid}/reassign/{userId}"):
         responses = document["paths"][path]["post"]["responses"]
-        assert set(responses) == {"200", "400", "401", "403", "404", "409", "422", "429", "500", "503"}
+        assert set(responses) == {"200", "400", "401", "403", "404", "409", "413", "422", "429", "500", "503"}
         assert responses["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/SuccessEnvelope")
         assert responses["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorEnvelope")
     manual = document["paths"]["/bookings/{bookingUid}/reassign/{userId}"]["post"]
@@ -36,3 +36,60 @@ def test_every_route_documents_every_status_and_the_envelopes() -> None:
         document["components"]["schemas"]["ReassignBody"]["properties"]["reason"]["anyOf"][0]["maxLength"]
         == 500
     )
+
+
+def test_the_api_version_header_lists_its_one_value_and_retries_say_when() -> None:
+    document = json.loads(openapi.generate())
+
+    versioned = [
+        (path, parameter)
+        for path, operations in document["paths"].items()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "cal-api-version"
+    ]
+    assert len(versioned) == 4  # the two reassign routes and the two read routes
+    for path, parameter in versioned:
+        assert parameter["schema"]["enum"] == ["2024-08-13"] and "const" not in parameter["schema"], path
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for status in ("409", "503"):  # every 409 and 503 carries Retry-After
+                if status in responses:
+                    assert responses[status]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+            # API Gateway's 413 wherever a body can be sent; a body that is not JSON is a 400, not a 415.
+            assert ("413" in responses) == (method in ("post", "patch")), (method, path)
+            assert "415" not in responses
+
+
+def test_only_schemas_a_route_uses_are_listed_and_each_defines_what_it_requires() -> None:
+    document = json.loads(openapi.generate())
+    schemas = document["components"]["schemas"]
+    text = openapi.DOCUMENT.read_text()
+
+    assert "HTTPValidationError" not in schemas and "ResponseValidationError" not in schemas
+    for name, schema in schemas.items():
+        assert text.count(f'"#/components/schemas/{name}"') >= 1, name
+        assert set(schema.get("required", [])) <= set(schema.get("properties", {})), name
+
+
+def test_powertools_validation_error_schema_keeps_msg_when_a_route_refers_to_it() -> None:
+    document = {
+        "paths": {"/x": {"get": {"responses": {"400": {"$ref": "#/components/schemas/ValidationError"}}}}},
+        "components": {
+            "schemas": {
+                "ValidationError": {
+                    "properties": {"loc": {}, "type": {}},
+                    "required": ["loc", "msg", "type"],
+                },
+                "HTTPValidationError": {
+                    "properties": {"detail": {"$ref": "#/components/schemas/ValidationError"}}
+                },
+            }
+        },
+    }
+
+    openapi._polish(document)
+
+    assert list(document["components"]["schemas"]) == ["ValidationError"]
+    assert document["components"]["schemas"]["ValidationError"]["properties"]["msg"]["type"] == "string"

@@ -21,7 +21,7 @@ EXPIRED_TOKEN = "expired-user-token-0123456789abcdef0123456789abcdef"
 REVOKED_TOKEN = "revoked-user-token-0123456789abcdef0123456789abcdef"
 # Its OAuth client was deleted after it was issued.
 ORPHAN_TOKEN = "orphan-user-token-0123456789abcdef0123456789abcdef"
-# Its client has neither BOOKING_READ nor BOOKING_WRITE.
+# Its client has no permission that opens a route here.
 UNSCOPED_TOKEN = "unscoped-user-token-0123456789abcdef0123456789abcdef"
 
 # The credential → what the authorizer must answer.
@@ -65,7 +65,7 @@ def security_dataset() -> dict[str, Any]:
         {"token": UNSCOPED_TOKEN, "userId": 2, "clientId": "client-unscoped",
          "expiresAt": "2099-01-01T00:00:00Z"},
     ]  # fmt: skip
-    data["oauthClients"] += [{"id": "client-unscoped", "name": "Unscoped", "permissions": ["WEBHOOK_READ"]}]
+    data["oauthClients"] += [{"id": "client-unscoped", "name": "Unscoped", "permissions": ["PROFILE_READ"]}]
     return data
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -26,3 +27,21 @@ def test_invoke_passes_the_endpoint() -> None:
         "invoke", "FUNCTION=ReassignFunction", "EVENT=events/x.json", "ENDPOINT=http://127.0.0.1:8000"
     )
     assert '--endpoint-url "http://127.0.0.1:8000"' in out
+
+
+def test_lint_runs_the_pinned_redocly_cli_on_the_openapi_document() -> None:
+    out = dry_run("-o", "node_modules/.installed", "lint")
+    assert "node_modules/.bin/redocly lint --format=stylish docs/openapi.json" in out
+    assert "REDOCLY_TELEMETRY=off" in out
+    # A fresh clone installs exactly the locked version, once.
+    fresh = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed", "-W", "package-lock.json", "lint"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "npm ci" in fresh
+    lock = json.loads((REPO / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/@redocly/cli"]["version"] == "2.77.0"
+    assert json.loads((REPO / "package.json").read_text())["devDependencies"] == {"@redocly/cli": "2.77.0"}

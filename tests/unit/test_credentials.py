@@ -68,21 +68,47 @@ def test_expired_and_revoked_keys_are_refused() -> None:
     assert resolve_credentials("Bearer cal_gone", store) is Verdict.REVOKED
 
 
-def test_token_is_scoped_by_its_clients_booking_permissions() -> None:
+def test_token_is_scoped_by_its_clients_permissions() -> None:
     store = lookup_with(
         tok1={"userId": 2, "clientId": "w"},
         tok2={"userId": 2, "clientId": "r"},
         tok3={"userId": 2, "clientId": "missing"},
         tok4={"userId": 2, "clientId": "n"},
         tok5={"userId": 2, "clientId": "rw"},
+        tok6={"userId": 2, "clientId": "none"},
     )
     store.items["CLIENT#w"] = {"permissions": ["BOOKING_WRITE"]}
     store.items["CLIENT#r"] = {"permissions": ["BOOKING_READ"]}
     store.items["CLIENT#n"] = {"permissions": ["WEBHOOK_READ"]}
-    store.items["CLIENT#rw"] = {"permissions": ["BOOKING_READ", "BOOKING_WRITE"]}
+    store.items["CLIENT#rw"] = {"permissions": ["BOOKING_READ", "BOOKING_WRITE", "PROFILE_READ"]}
+    store.items["CLIENT#none"] = {"permissions": ["PROFILE_READ"]}
 
-    assert resolve_credentials("Bearer tok1", store) == Grant(2, "accessToken", "w")
-    assert resolve_credentials("Bearer tok2", store) == Grant(2, "accessToken", "r", read_only=True)
+    assert resolve_credentials("Bearer tok1", store) == Grant(
+        2, "accessToken", "w", frozenset({"BOOKING_WRITE"})
+    )
+    assert resolve_credentials("Bearer tok2", store) == Grant(
+        2, "accessToken", "r", frozenset({"BOOKING_READ"})
+    )
     assert resolve_credentials("Bearer tok3", store) is Verdict.UNKNOWN
-    assert resolve_credentials("Bearer tok4", store) is Verdict.FORBIDDEN
-    assert resolve_credentials("Bearer tok5", store) == Grant(2, "accessToken", "rw")
+    assert resolve_credentials("Bearer tok4", store) == Grant(
+        2, "accessToken", "n", frozenset({"WEBHOOK_READ"})
+    )
+    # Permissions that open no route of this service are dropped; none left is a refusal.
+    rw = frozenset({"BOOKING_READ", "BOOKING_WRITE"})
+    assert resolve_credentials("Bearer tok5", store) == Grant(2, "accessToken", "rw", rw)
+    assert resolve_credentials("Bearer tok6", store) is Verdict.FORBIDDEN
+
+
+def test_each_permission_opens_only_its_own_routes() -> None:
+    def routes(*permissions: str) -> set[tuple[str, str]]:
+        return set(Grant(2, "accessToken", "c", frozenset(permissions)).routes() or ())
+
+    assert Grant(1, "apiKey", None).routes() is None  # an API key: every route
+    assert routes("WEBHOOK_READ") == {
+        ("GET", "/webhooks"),
+        ("GET", "/webhooks/*"),
+        ("GET", "/event-types/*/webhooks"),
+        ("GET", "/event-types/*/webhooks/*"),
+    }
+    assert {method for method, _ in routes("WEBHOOK_WRITE")} == {"*"}
+    assert all(resource.startswith("/bookings/") for _, resource in routes("BOOKING_READ", "BOOKING_WRITE"))

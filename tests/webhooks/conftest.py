@@ -174,14 +174,14 @@ WEBHOOK_READER_TOKEN = "managed-webhook-reader-token-0123456789abcdef"
 
 def webhook_dataset() -> dict[str, Any]:
     """The shared base dataset (user 1 owns team 5; hosts 2, 3, 4; booking b-1 held by host 2),
-    plus API keys for the hosts and managed-user tokens whose clients carry webhook scopes."""
+    plus API keys for the hosts and managed-user tokens whose clients carry only webhook scopes."""
     from tests.factories import base_dataset, booking
 
     data = base_dataset()
     data["apiKeys"] += [{"key": host_key(u), "userId": u} for u in (2, 3, 4)]
     data["oauthClients"] += [
-        {"id": "client-webhooks", "name": "Hooks", "permissions": ["BOOKING_WRITE", "WEBHOOK_WRITE"]},
-        {"id": "client-hook-reader", "name": "Reader", "permissions": ["BOOKING_WRITE", "WEBHOOK_READ"]},
+        {"id": "client-webhooks", "name": "Hooks", "permissions": ["WEBHOOK_WRITE"]},
+        {"id": "client-hook-reader", "name": "Reader", "permissions": ["WEBHOOK_READ"]},
     ]
     data["accessTokens"] += [
         {

@@ -157,24 +157,43 @@ def test_event_type_webhooks_are_for_whoever_may_manage_the_event_type(api: Wiri
     error(api.call("GET", f"{path}/{webhook_id}"), 404, "NotFoundException")
 
 
-def test_managed_user_tokens_need_the_webhook_scopes(api: Wiring) -> None:
+# API Gateway's one answer to an authorizer Deny, whatever the route (see docs/api.md, Credentials).
+DENIED_BY_THE_GATEWAY = "You do not have permission to reassign this booking"
+
+
+def test_managed_user_tokens_need_the_webhook_scopes(api: Wiring, receivers: Callable[..., Receiver]) -> None:
     # An OAuth client with only BOOKING_WRITE: neither reads nor writes webhooks.
-    assert "WEBHOOK_READ" in error(
-        api.call("GET", "/webhooks", token=MANAGED_TOKEN), 403, "ForbiddenException"
-    )
-    assert "WEBHOOK_WRITE" in error(
-        api.call("POST", "/webhooks", new_webhook(), token=MANAGED_TOKEN), 403, "ForbiddenException"
-    )
-    # WEBHOOK_READ reads, WEBHOOK_WRITE does both; each acts as its user (user 2).
-    created = api.call("POST", "/webhooks", new_webhook(), token=WEBHOOK_CLIENT_TOKEN)
+    for method, body in (("GET", None), ("POST", new_webhook())):
+        message = error(api.call(method, "/webhooks", body, token=MANAGED_TOKEN), 403, "ForbiddenException")
+        assert message == DENIED_BY_THE_GATEWAY
+    # Clients with only WEBHOOK_WRITE / WEBHOOK_READ: WEBHOOK_READ reads, WEBHOOK_WRITE does both;
+    # each acts as its user (user 2).
+    receiver = receivers()
+    created = api.call("POST", "/webhooks", new_webhook(receiver.url), token=WEBHOOK_CLIENT_TOKEN)
     assert created.status == 201 and created.json()["data"]["userId"] == 2
-    listed = api.call("GET", "/webhooks", token=WEBHOOK_READER_TOKEN).json()["data"]
-    assert [w["id"] for w in listed] == [created.json()["data"]["id"]]
-    error(
-        api.call("DELETE", f"/webhooks/{listed[0]['id']}", token=WEBHOOK_READER_TOKEN),
-        403,
-        "ForbiddenException",
+    webhook_id = created.json()["data"]["id"]
+    assert (
+        api.call("PATCH", f"/webhooks/{webhook_id}", {"active": True}, token=WEBHOOK_CLIENT_TOKEN).status
+        == 200
     )
+    assert api.call("POST", f"/webhooks/{webhook_id}/ping", token=WEBHOOK_CLIENT_TOKEN).status == 200
+    listed = api.call("GET", "/webhooks", token=WEBHOOK_READER_TOKEN).json()["data"]
+    assert [w["id"] for w in listed] == [webhook_id]
+    for path in (f"/webhooks/{webhook_id}", f"/webhooks/{webhook_id}/deliveries"):
+        assert api.call("GET", path, token=WEBHOOK_READER_TOKEN).status == 200
+    # Past the gateway to the function, which refuses user 2: not a manager of the event type.
+    not_manager = api.call("GET", "/event-types/100/webhooks", token=WEBHOOK_READER_TOKEN)
+    assert "event type" in error(not_manager, 403, "ForbiddenException")
+    for method, path in (("DELETE", f"/webhooks/{webhook_id}"), ("POST", f"/webhooks/{webhook_id}/ping")):
+        denied = error(api.call(method, path, token=WEBHOOK_READER_TOKEN), 403, "ForbiddenException")
+        assert denied == DENIED_BY_THE_GATEWAY
+    # The webhook permissions open no booking route.
+    for token in (WEBHOOK_CLIENT_TOKEN, WEBHOOK_READER_TOKEN):
+        reassign = api.call("POST", "/bookings/b-1/reassign", {}, token=token)
+        assert error(reassign, 403, "ForbiddenException") == DENIED_BY_THE_GATEWAY
+        candidates = api.call("GET", "/bookings/b-1/reassignment-candidates", token=token)
+        assert error(candidates, 403, "ForbiddenException") == DENIED_BY_THE_GATEWAY
+    assert api.call("DELETE", f"/webhooks/{webhook_id}", token=WEBHOOK_CLIENT_TOKEN).status == 200
 
 
 def test_ping_answers_with_the_receivers_status_and_logs_a_delivery(
@@ -192,6 +211,19 @@ def test_ping_answers_with_the_receivers_status_and_logs_a_delivery(
     (logged,) = api.call("GET", f"/webhooks/{webhook_id}/deliveries").json()["data"]
     assert logged["triggerEvent"] == "PING" and logged["status"] == "failed" and logged["attempts"] == 1
     assert logged["eventId"] == hit.headers["webhook-id"]
+
+
+def test_a_ping_answered_410_deactivates_the_webhook(api: Wiring, receivers: Callable[..., Receiver]) -> None:
+    gone = receivers([410])
+    webhook_id = api.call("POST", "/webhooks", new_webhook(gone.url)).json()["data"]["id"]
+
+    ping = api.call("POST", f"/webhooks/{webhook_id}/ping")
+
+    assert ping.status == 200 and ping.json()["data"]["statusCode"] == 410
+    assert len(gone.hits) == 1
+    assert api.call("GET", f"/webhooks/{webhook_id}").json()["data"]["active"] is False
+    (logged,) = api.call("GET", f"/webhooks/{webhook_id}/deliveries").json()["data"]
+    assert logged["status"] == "failed" and logged["lastStatusCode"] == 410
 
 
 def test_creating_a_webhook_never_contacts_it(api: Wiring, receivers: Callable[..., Receiver]) -> None:

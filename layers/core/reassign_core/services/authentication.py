@@ -8,11 +8,25 @@ from typing import Any, Protocol
 
 from reassign_core.domain.timeutil import parse_iso, utc_now
 from reassign_core.store import keys
+from reassign_core.webhooks.access import WEBHOOK_READ, WEBHOOK_WRITE
 
 API_KEY_PREFIX = "cal_"
 BOOKING_WRITE = "BOOKING_WRITE"
 BOOKING_READ = "BOOKING_READ"
 MAX_TOKEN_LENGTH = 1024
+
+# The routes (method, resource; `*` matches across slashes) each OAuth client permission opens to
+# a managed-user token. A permission opens only its own family: BOOKING_* never a webhook route.
+_WEBHOOK_RESOURCES = ("/webhooks", "/webhooks/*", "/event-types/*/webhooks", "/event-types/*/webhooks/*")
+ROUTES_BY_PERMISSION: dict[str, tuple[tuple[str, str], ...]] = {
+    BOOKING_WRITE: (("*", "/bookings/*"),),
+    BOOKING_READ: (
+        ("GET", "/bookings/*/reassignment-candidates"),
+        ("GET", "/bookings/*/reassignments"),
+    ),
+    WEBHOOK_WRITE: tuple(("*", resource) for resource in _WEBHOOK_RESOURCES),
+    WEBHOOK_READ: tuple(("GET", resource) for resource in _WEBHOOK_RESOURCES),
+}
 
 
 class Verdict(StrEnum):
@@ -28,9 +42,15 @@ class Grant:
     user_id: int
     method: str  # "apiKey" or "accessToken"
     client_id: str | None
-    # A managed-user token whose client has BOOKING_READ but not BOOKING_WRITE may use the
-    # read routes only; an API key, or a client with BOOKING_WRITE, every route.
-    read_only: bool = False
+    # A managed-user token's OAuth client permissions that open routes; None for an API key,
+    # which may call every route.
+    permissions: frozenset[str] | None = None
+
+    def routes(self) -> tuple[tuple[str, str], ...] | None:
+        """The routes this grant may call, or None for all of them."""
+        if self.permissions is None:
+            return None
+        return tuple(route for p in sorted(self.permissions) for route in ROUTES_BY_PERMISSION[p])
 
 
 class CredentialLookup(Protocol):
@@ -78,9 +98,7 @@ def resolve_credentials(authorization: str | None, store: CredentialLookup) -> G
     client = store.get(keys.oauth_client(record["clientId"]))
     if client is None:
         return Verdict.UNKNOWN
-    permissions = client.get("permissions", [])
-    if BOOKING_WRITE in permissions:
-        return Grant(record["userId"], "accessToken", record["clientId"])
-    if BOOKING_READ in permissions:
-        return Grant(record["userId"], "accessToken", record["clientId"], read_only=True)
-    return Verdict.FORBIDDEN
+    permissions = frozenset(client.get("permissions", [])) & ROUTES_BY_PERMISSION.keys()
+    if not permissions:
+        return Verdict.FORBIDDEN
+    return Grant(record["userId"], "accessToken", record["clientId"], permissions)

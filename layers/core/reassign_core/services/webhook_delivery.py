@@ -2,7 +2,8 @@
 
 - 2xx: delivered. A copy of a delivered or concluded message is acknowledged without a request,
   except a failed one moved back from the dead-letter queue (a redrive): that is tried afresh.
-- 410: the webhook is deactivated and the delivery fails; nothing more is sent to it.
+- 410 (to a delivery or a ping): the webhook is deactivated and the delivery fails; nothing more
+  is sent to it.
 - anything else: the message stays in the queue, invisible for the next delay of the retry
   schedule (RetryLater makes the batch report it as failed); after the last attempt it is moved
   to the dead-letter queue and the delivery is `failed`. A message received more times than there
@@ -111,10 +112,13 @@ class DeliveryService:
         raise RetryLater(f"attempt {receive_count} failed; next in {delay} s")
 
     def ping(self, webhook: Webhook) -> AttemptResult:
-        """A PING now, outside the queue: one attempt, logged like any delivery."""
+        """A PING now, outside the queue: one attempt, logged like any delivery; a 410 deactivates."""
         now = self._clock()
         event_id = str(uuid.uuid4())
         result = self.attempt(webhook, event_id, ping_body(webhook, iso(now)))
+        if result.gone:
+            self._store.deactivate(webhook.owner, webhook.id)
+            logger.info("Webhook answered 410 to a ping: deactivated", extra={"webhookId": webhook.id})
         status = DeliveryStatus.DELIVERED if result.succeeded else DeliveryStatus.FAILED
         self._store.record_delivery(
             webhook_id=webhook.id,
