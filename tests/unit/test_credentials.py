@@ -8,6 +8,11 @@ import pytest
 
 from reassign_core.services.authentication import Grant, Verdict, bearer_token, resolve_credentials
 from reassign_core.store import keys
+from reassign_core.store.keys import credential_hash
+
+
+def rate_id(secret: str) -> str:
+    return keys.rate_limit_id(credential_hash(secret))
 
 
 class Lookup:
@@ -54,8 +59,12 @@ def test_bearer_token_parsing(header: str | None, token: str | None) -> None:
 def test_api_key_resolves_to_its_user_by_digest_only() -> None:
     store = lookup_with(cal_abc={"userId": 4})
 
-    assert resolve_credentials("Bearer cal_abc", store) == Grant(4, "apiKey", None)
+    grant = resolve_credentials("Bearer cal_abc", store)
+
+    assert grant == Grant(4, "apiKey", None, credential_id=rate_id("cal_abc"))
     assert all("cal_abc" not in asked for asked in store.asked)
+    # The rate limit's name for the key is neither the key nor the credentials table's key.
+    assert isinstance(grant, Grant) and credential_hash("cal_abc") not in grant.credential_id
 
 
 def test_expired_and_revoked_keys_are_refused() -> None:
@@ -81,8 +90,15 @@ def test_token_is_scoped_by_its_clients_booking_permissions() -> None:
     store.items["CLIENT#n"] = {"permissions": ["WEBHOOK_READ"]}
     store.items["CLIENT#rw"] = {"permissions": ["BOOKING_READ", "BOOKING_WRITE"]}
 
-    assert resolve_credentials("Bearer tok1", store) == Grant(2, "accessToken", "w")
-    assert resolve_credentials("Bearer tok2", store) == Grant(2, "accessToken", "r", read_only=True)
+    assert resolve_credentials("Bearer tok1", store) == Grant(
+        2, "accessToken", "w", credential_id=rate_id("tok1")
+    )
+    assert resolve_credentials("Bearer tok2", store) == Grant(
+        2, "accessToken", "r", read_only=True, credential_id=rate_id("tok2")
+    )
     assert resolve_credentials("Bearer tok3", store) is Verdict.UNKNOWN
     assert resolve_credentials("Bearer tok4", store) is Verdict.FORBIDDEN
-    assert resolve_credentials("Bearer tok5", store) == Grant(2, "accessToken", "rw")
+    assert resolve_credentials("Bearer tok5", store) == Grant(
+        2, "accessToken", "rw", credential_id=rate_id("tok5")
+    )
+    assert rate_id("tok1") != rate_id("tok5")  # each credential counts on its own

@@ -31,6 +31,8 @@ class Grant:
     # A managed-user token whose client has BOOKING_READ but not BOOKING_WRITE may use the
     # read routes only; an API key, or a client with BOOKING_WRITE, every route.
     read_only: bool = False
+    # Names the credential in its rate-limit counters (keys.rate_limit_id): never the token itself.
+    credential_id: str = ""
 
 
 class CredentialLookup(Protocol):
@@ -68,7 +70,9 @@ def resolve_credentials(authorization: str | None, store: CredentialLookup) -> G
         record = store.get(keys.api_key(digest))
         if record is None:
             return Verdict.UNKNOWN
-        return _lapsed(record) or Grant(record["userId"], "apiKey", None)
+        return _lapsed(record) or Grant(
+            record["userId"], "apiKey", None, credential_id=keys.rate_limit_id(digest)
+        )
 
     record = store.get(keys.access_token(digest))
     if record is None:
@@ -79,8 +83,11 @@ def resolve_credentials(authorization: str | None, store: CredentialLookup) -> G
     if client is None:
         return Verdict.UNKNOWN
     permissions = client.get("permissions", [])
+    credential_id = keys.rate_limit_id(digest)
     if BOOKING_WRITE in permissions:
-        return Grant(record["userId"], "accessToken", record["clientId"])
+        return Grant(record["userId"], "accessToken", record["clientId"], credential_id=credential_id)
     if BOOKING_READ in permissions:
-        return Grant(record["userId"], "accessToken", record["clientId"], read_only=True)
+        return Grant(
+            record["userId"], "accessToken", record["clientId"], read_only=True, credential_id=credential_id
+        )
     return Verdict.FORBIDDEN

@@ -30,6 +30,7 @@ from reassign_core.domain.errors import (
 )
 from reassign_core.domain.models import Host, ReassignType, UserProfile
 from reassign_core.domain.timeutil import utc_now
+from reassign_core.services.rate_limit import admit
 from reassign_core.store.repository import ReassignRepository, RequestContext, SentWrite
 
 logger = Logger(child=True)
@@ -144,6 +145,7 @@ class ReassignService:
     def _attempt(self, request: ReassignRequest, sent: list[_Sent]) -> ReassignResult:
         repository = self._repository
         context = self._read_context(request, sent)
+        admit()  # the credential's count came back with the first read
         if (landed := self._landed(context, sent)) is not None:
             return landed
         booking = context.booking

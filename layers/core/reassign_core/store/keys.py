@@ -136,6 +136,20 @@ def credential_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+def rate_limit_id(secret_hash: str) -> str:
+    """Names a credential in its rate-limit counters: derived from its hash, so the counters never
+    hold the credentials table's key (nor, of course, the secret)."""
+    return hashlib.sha256(f"rate-limit:{secret_hash}".encode()).hexdigest()[:32]
+
+
+RATE_PREFIX = "RATE#"
+
+
+def rate_window(credential_id: str, window_start: int) -> Key:
+    """A credential's request count in one window; expires (TTL) soon after the window ends."""
+    return _key(f"{RATE_PREFIX}{credential_id}", f"WINDOW#{window_start}")
+
+
 def api_key(secret_hash: str) -> dict[str, str]:
     return {"PK": f"APIKEY#{secret_hash}"}
 
