@@ -24,11 +24,13 @@ from reassign_core.domain.errors import (
     CommitOutcomeUnknown,
     ConcurrentModification,
     NoHostAvailable,
+    PermissionDenied,
     ReassignError,
     StoreUnavailable,
     WriteConflict,
 )
 from reassign_core.domain.models import Host, ReassignType, UserProfile
+from reassign_core.domain.permissions import may_read_event_type
 from reassign_core.domain.timeutil import utc_now
 from reassign_core.services.rate_limit import admit
 from reassign_core.store.repository import ReassignRepository, RequestContext, SentWrite
@@ -151,6 +153,8 @@ class ReassignService:
         booking = context.booking
         if booking is None:
             raise BookingNotFound(request.booking_uid)
+        if not may_read_event_type(context.caller, booking):
+            raise PermissionDenied  # before the event type and its hosts are read: refusals stay cheap
         event_type = (
             repository.read_event_type(booking.event_type_id) if booking.event_type_id is not None else None
         )

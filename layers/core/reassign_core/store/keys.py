@@ -48,6 +48,16 @@ def membership(user_id: int, team_id: int) -> Key:
     return _key(user_partition(user_id), f"MEMBER#{team_id:012d}")
 
 
+REASSIGNS_PREFIX = "REASSIGNS#"
+
+
+def reassign_access(user_id: int, event_type_id: int) -> Key:
+    """The user may reassign the event type's bookings as its owner, a host, or an ADMIN/OWNER of its
+    team or organization (the loader derives it). Under the user, so the first read (the caller's
+    partition, with the booking) already tells whether reading the event type is worth it."""
+    return _key(user_partition(user_id), f"{REASSIGNS_PREFIX}{event_type_id:012d}")
+
+
 def team(team_id: int) -> Key:
     return _key(f"TEAM#{team_id}", "TEAM")
 
