@@ -17,6 +17,7 @@ from typing import Any
 EVENT_TYPE_ID = 100
 TEAM_ID = 5
 OWNER_ID = 1
+OUTSIDER_ID = 1_000_000  # no right on the event type (host ids start at FIRST_HOST_ID): the refused caller
 OWNER_KEY = "cal_bench_owner_key_0123456789abcdef0123456789abcdef"
 FIRST_HOST_ID = 2
 HISTORY_DAYS = 91  # ~3 months of bookings created before now
@@ -56,6 +57,7 @@ class BenchDataset:
     data: dict[str, Any]
     reassign_uids: list[str]  # future bookings to reassign, one per measured call
     actor_id: int  # team owner: may reassign every booking
+    outsider_id: int = OUTSIDER_ID  # may reassign nothing
 
 
 def _iso(moment: datetime) -> str:
@@ -81,7 +83,15 @@ def generate(hosts: int, reassignments: int, now: datetime, seed: int = 2026) ->
             "email": "owner@bench.test",
             "timeZone": "Europe/Rome",
             "role": "USER",
-        }
+        },
+        {
+            "id": OUTSIDER_ID,
+            "username": "outsider",
+            "name": "Outsider",
+            "email": "outsider@bench.test",
+            "timeZone": "UTC",
+            "role": "USER",
+        },
     ]
     schedules: list[dict[str, Any]] = []
     out_of_office: list[dict[str, Any]] = []

@@ -47,7 +47,13 @@ def auto_reassign_event(booking_uid: str, actor_id: int) -> dict[str, Any]:
             "accountId": "123456789012",
             "apiId": "bench",
             "identity": {"sourceIp": "127.0.0.1"},
-            "authorizer": {"userId": str(actor_id), "authMethod": "apiKey", "principalId": str(actor_id)},
+            # The credential named as the authorizer names it: each request is counted (rate limit).
+            "authorizer": {
+                "userId": str(actor_id),
+                "authMethod": "apiKey",
+                "credentialId": f"bench-key-of-{actor_id}",
+                "principalId": str(actor_id),
+            },
         },
         "body": None,
         "isBase64Encoded": False,
@@ -72,15 +78,20 @@ class Function:
         self.runtime = runtime
 
     def reassign(self, booking_uid: str, actor_id: int) -> dict[str, Any]:
-        with contextlib.redirect_stdout(self._sink):
-            response = self.module.lambda_handler(
-                auto_reassign_event(booking_uid, actor_id), _lambda_context()
-            )
+        response = self.answer(booking_uid, actor_id)
         if response.get("statusCode") != 200:
             raise RuntimeError(
                 f"reassigning {booking_uid} failed: {response.get('statusCode')} {response.get('body')}"
             )
         return json.loads(response["body"])
+
+    def answer(self, booking_uid: str, actor_id: int) -> dict[str, Any]:
+        """The handler's whole answer to an auto reassignment, whatever its status."""
+        with contextlib.redirect_stdout(self._sink):
+            response: dict[str, Any] = self.module.lambda_handler(
+                auto_reassign_event(booking_uid, actor_id), _lambda_context()
+            )
+        return response
 
 
 def patient(client: Any, read_timeout: float = 120.0) -> None:

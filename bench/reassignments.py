@@ -35,7 +35,8 @@ def measure_sizes(
         )
         log(
             f"  {hosts} hosts: {r['round_trips']['median']} round trips, "
-            f"{r['service_cpu_ms']['median']:.1f} ms service CPU, {r['wall_ms']:.0f} ms wall"
+            f"{r['service_cpu_ms']['median']:.1f} ms service CPU, {r['wall_ms']:.0f} ms wall; "
+            f"a 403 reads {r['refusal_403']['items_read']} items ({r['refusal_403']['rcu']} RCU)"
         )
     return by_size
 
@@ -63,6 +64,7 @@ def measure_size(
     written = load_dataset(parse_dataset(dataset.data), template.table_names(), client)
     load_s = time.perf_counter() - started
     bookings, actor_id, uids = len(dataset.data["bookings"]), dataset.actor_id, iter(dataset.reassign_uids)
+    outsider_id, refused_uid = dataset.outsider_id, dataset.reassign_uids[0]
     log(f"  {hosts} hosts: {bookings} bookings, {sum(written.values())} items loaded in {load_s:.1f}s")
     # A Lambda's heap holds modules, not a dataset: drop it, and keep what is left out of the
     # garbage collector's way, so that collections during a reassignment cost what they would there.
@@ -100,8 +102,10 @@ def measure_size(
             }
         )
 
+    refusal = measure_refusal(function, recorder, refused_uid, outsider_id)
     gc.unfreeze()
     result = summarize(hosts, samples, load_s, sum(written.values()), bookings)
+    result["refusal_403"] = refusal
     result["replay"] = replay(
         function, considered, samples[-1]["uid"], actor_id, 5, args.profile_out if profile else None
     )
@@ -110,6 +114,27 @@ def measure_size(
             k: v for k, v in result["replay"].items() if k in ("replay_cpu_ms", "self_time_by_area_ms")
         }
     return result
+
+
+def measure_refusal(
+    function: Function, recorder: bench_calls.CallRecorder, uid: str, outsider_id: int
+) -> dict[str, Any]:
+    """What a caller without rights costs before its 403: bounded, whatever the number of hosts."""
+    recorder.start()
+    status = function.answer(uid, outsider_id)["statusCode"]
+    made = recorder.stop()
+    if status != 403:
+        raise RuntimeError(f"the outsider's reassignment answered {status}, not 403")
+    usage = bench_calls.usage(made)
+    return {
+        "status": status,
+        "round_trips": bench_calls.sequential_round_trips(made),
+        "calls": usage.calls,
+        "items_read": usage.items_read,
+        "bytes_read": usage.bytes_read,
+        "rcu": round(usage.rcu, 2),
+        "wcu": round(usage.wcu, 2),  # the rate-limit count
+    }
 
 
 def summarize(

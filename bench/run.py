@@ -52,6 +52,8 @@ METHOD = {
     "capacity": "estimates from the wire JSON: consistent reads 1 RCU per started 4 KB per item (missing "
     "items 1), eventually consistent queries half, on their total; transactional writes 2 WCU per started "
     "1 KB per action",
+    "refusal_403": "one auto reassignment by a user without rights on the event type (after the measured "
+    "ones): its DynamoDB calls, items read and capacity, as above; the WCU is the rate-limit count",
     "cold_start": "median wall time of fresh python3.13 -I -S processes on the sam build output (see "
     "bench/coldstart.py); stages_cpu_ms: minimum CPU of cumulative import stages",
 }
@@ -110,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     results["sequential_round_trips"] = {k: v["round_trips"]["median"] for k, v in by_size.items()}
     results["dynamodb_requests"] = {k: v["dynamodb_requests"] for k, v in by_size.items()}
     results["service_cpu_ms"] = {k: v["service_cpu_ms"]["median"] for k, v in by_size.items()}
+    results["refusal_403"] = {k: v["refusal_403"] for k, v in by_size.items()}
     results["cost_per_million_usd"] = cost_per_million(
         by_size, template.functions["ReassignFunction"].memory_mb
     )

@@ -8,6 +8,7 @@ The local gateway, `python -m local.invoke` and any other local runner of functi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import importlib.util
 import itertools
@@ -61,6 +62,22 @@ class FunctionError(Exception):
     @property
     def error_message(self) -> str:
         return str(self.payload["errorMessage"])
+
+
+# Settings a local run takes from its own environment only, never from the template: rate limits
+# apply under `make run` only when asked for (RATE_LIMIT_API_KEY=5 make run).
+FROM_CALLER_ONLY = frozenset({"RATE_LIMIT_API_KEY", "RATE_LIMIT_ACCESS_TOKEN"})
+
+
+def caller_settings_only(template: Template) -> Template:
+    """The template with each FROM_CALLER_ONLY variable set as this process's environment sets it,
+    or not at all."""
+    functions = {}
+    for name, function in template.functions.items():
+        env = {k: v for k, v in function.env.items() if k not in FROM_CALLER_ONLY}
+        env |= {k: os.environ[k] for k in FROM_CALLER_ONLY & function.env.keys() if k in os.environ}
+        functions[name] = dataclasses.replace(function, env=env)
+    return dataclasses.replace(template, functions=functions)
 
 
 def apply_env(template: Template, endpoint_url: str | None, functions: list[str] | None = None) -> None:

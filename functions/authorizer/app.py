@@ -46,6 +46,7 @@ def lambda_handler(event: APIGatewayAuthorizerRequestEvent, context: LambdaConte
             "userId": str(outcome.user_id),
             "authMethod": outcome.method,
             "clientId": outcome.client_id or "",
+            "credentialId": outcome.credential_id,  # the rate limit's counter; not the token
         },
         allow=True,
         routes=outcome.routes(),

@@ -30,6 +30,7 @@ from reassign_core.api.preview_envelopes import (
     candidates_body,
     history_body,
 )
+from reassign_core.api.rate_limits import rate_limited
 from reassign_core.api.rest_resolver import no_store, rest_resolver
 from reassign_core.domain.errors import BookingNotFound, InvalidRequest, NotAuthenticated
 from reassign_core.domain.models import RequestSource
@@ -209,7 +210,7 @@ def _execute(request: ReassignRequest, idempotency_key: str | None, context: Lam
 @publish_metrics(metrics)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_api_gateway_request(event):
-        return app.resolve(event, context)
+        return rate_limited(event, lambda: app.resolve(event, context), runtime.rate_limiter())
 
     def run(invocation: ReassignEvent) -> dict[str, Any]:
         return _execute(invocation.request(), invocation.idempotency_key, context)
@@ -222,6 +223,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 # The settings are read and checked, and the DynamoDB client and the service made, now in the
 # init phase: a missing setting fails the start, and the first request pays for neither.
 runtime.reassign_service()
+runtime.rate_limiter()
 # No later collection walks the ~100k objects init made. The few hundred already garbage by now
 # (~200 kB of import temporaries, as Lambda lays the code out) stay: cheaper than collecting them.
 gc.freeze()

@@ -20,6 +20,7 @@ from reassign_core import webhook_runtime
 from reassign_core.api.envelopes import error_body
 from reassign_core.api.http_errors import BODY_NOT_JSON
 from reassign_core.api.outcomes import bad_request
+from reassign_core.api.rate_limits import rate_limited
 from reassign_core.api.rest_resolver import is_json_content_type, rest_resolver
 from reassign_core.api.webhook_responses import (
     DeliveryListEnvelope,
@@ -30,6 +31,7 @@ from reassign_core.api.webhook_responses import (
     success,
 )
 from reassign_core.domain.errors import InvalidRequest, NotAuthenticated
+from reassign_core.services.rate_limit import admit
 from reassign_core.services.webhook_subscriptions import Access
 from reassign_core.webhooks.subscriptions import Owner, WebhookCreate, WebhookPatch
 
@@ -62,7 +64,10 @@ def _service() -> Any:
 
 
 def _user_owner(write: bool) -> Owner:
-    return _service().user_owner(_access(write))
+    owner = _service().user_owner(_access(write))
+    if write:  # a read is refused over the limit once answered; a write never starts
+        admit()
+    return owner
 
 
 def _event_type_owner(write: bool) -> Owner:
@@ -70,7 +75,9 @@ def _event_type_owner(write: bool) -> Owner:
     raw = app.current_event.path_parameters["eventTypeId"]
     if not (raw.isascii() and raw.isdecimal()):  # validation takes "+3", " 3" and "1_0" as numbers
         raise InvalidRequest("eventTypeId: must be a positive integer")
-    return _service().event_type_owner(access, int(raw))
+    owner = _service().event_type_owner(access, int(raw))
+    admit()  # the count came back while the event type and the caller's roles were read
+    return owner
 
 
 def _ok(data: Any, status: int = 200) -> Response[Any]:
@@ -213,6 +220,10 @@ def ping_event_type_webhook(eventTypeId: EventTypeId, webhookId: WebhookId) -> R
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return rate_limited(event, lambda: _answer(event, context), webhook_runtime.rate_limiter(), NO_STORE)
+
+
+def _answer(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Before routing: Powertools would otherwise parse forms and multipart bodies itself, and
     # a mistyped query parameter must not quietly fall back to its default.
     if event.get("body") and not is_json_content_type(_content_type(event)):
@@ -247,6 +258,7 @@ def _content_type(event: dict[str, Any]) -> str:
 
 # --- init phase ----------------------------------------------------------------------------------
 
+webhook_runtime.rate_limiter()
 webhook_runtime.subscription_service()  # settings, clients and services made now, not on a request
 gc.freeze()
 gc.enable()

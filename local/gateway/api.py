@@ -26,7 +26,7 @@ from local.gateway.exchange import GatewayError, Request, Response, log
 from local.gateway.proxy import proxy_event, proxy_response
 from local.gateway.responses import gateway_response, integration_failure
 from local.gateway.routing import method_arn, route_request
-from local.lambda_runtime import FunctionError, FunctionPool, apply_env
+from local.lambda_runtime import FunctionError, FunctionPool, apply_env, caller_settings_only
 from local.sync_secret import use_local_sync_secret
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -49,7 +49,7 @@ class LocalApi:
         clock: Callable[[], float] = time.time,
         warm: bool = True,
     ) -> None:
-        self.template = template or load_template(template_path)
+        self.template = caller_settings_only(template or load_template(template_path))
         self.endpoint_url = endpoint_url
         self.clock = clock
         apply_env(self.template, endpoint_url)

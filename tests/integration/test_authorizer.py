@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from reassign_core.store.keys import credential_hash
+from reassign_core.store.keys import rate_limit_id as limit_id
 from tests.factories import MANAGED_TOKEN, OWNER_KEY, READONLY_TOKEN, LambdaContext, base_dataset
 
 EXPIRED_KEY = "cal_expired_key_0123456789abcdef0123456789abcdef"
@@ -68,7 +70,13 @@ def test_api_key_is_allowed_on_every_route_with_the_user_in_context(authorize: A
     statement = policy["policyDocument"]["Statement"][0]
     assert statement["Effect"] == "Allow"
     assert statement["Resource"] == ["arn:aws:execute-api:us-east-1:123456789012:abc123/v2/*/*"]
-    assert policy["context"] == {"userId": "1", "authMethod": "apiKey", "clientId": ""}
+    assert policy["context"] == {
+        "userId": "1",
+        "authMethod": "apiKey",
+        "clientId": "",
+        "credentialId": rate_limit_id(OWNER_KEY),
+    }
+    assert OWNER_KEY not in str(policy) and credential_hash(OWNER_KEY) not in str(policy)
     assert policy["principalId"] == "1"
 
 
@@ -76,7 +84,12 @@ def test_managed_user_token_acts_as_its_user(authorize: Any) -> None:
     policy = authorize(f"Bearer {MANAGED_TOKEN}")
 
     assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
-    assert policy["context"] == {"userId": "2", "authMethod": "accessToken", "clientId": "client-write"}
+    assert policy["context"] == {
+        "userId": "2",
+        "authMethod": "accessToken",
+        "clientId": "client-write",
+        "credentialId": rate_limit_id(MANAGED_TOKEN),
+    }
 
 
 def test_token_whose_client_has_only_booking_read_is_allowed_the_read_routes_only(authorize: Any) -> None:
@@ -89,7 +102,12 @@ def test_token_whose_client_has_only_booking_read_is_allowed_the_read_routes_onl
         f"{stage}/GET/bookings/*/reassignment-candidates",
         f"{stage}/GET/bookings/*/reassignments",
     ]
-    assert policy["context"] == {"userId": "2", "authMethod": "accessToken", "clientId": "client-read"}
+    assert policy["context"] == {
+        "userId": "2",
+        "authMethod": "accessToken",
+        "clientId": "client-read",
+        "credentialId": rate_limit_id(READONLY_TOKEN),
+    }
 
 
 @pytest.mark.parametrize(
@@ -186,3 +204,7 @@ def test_more_than_one_authorization_header_is_401(authorizer_app: Any, store: A
 
     with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorizer_app.lambda_handler(event, LambdaContext())
+
+
+def rate_limit_id(secret: str) -> str:
+    return limit_id(credential_hash(secret))

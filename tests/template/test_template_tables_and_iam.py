@@ -66,8 +66,12 @@ def test_ttl_and_outbox_stream(resources: dict[str, Any]) -> None:
         "Enabled": True,
     }
     assert props(resources, "OutboxTable")["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
-    for table in ("DataTable", "CredentialsTable"):
-        assert "TimeToLiveSpecification" not in props(resources, table)
+    # The data table's TTL removes the rate-limit counters, the only items carrying expiresAt.
+    assert props(resources, "DataTable")["TimeToLiveSpecification"] == {
+        "AttributeName": "expiresAt",
+        "Enabled": True,
+    }
+    assert "TimeToLiveSpecification" not in props(resources, "CredentialsTable")
 
 
 def test_no_wildcards_or_scan_in_any_iam_statement(tpl: dict[str, Any]) -> None:

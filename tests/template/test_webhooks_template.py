@@ -116,7 +116,7 @@ def test_the_webhooks_table_keeps_the_delivery_log_30_days(resources: dict[str, 
                     "DeleteItem",
                     "ConditionCheckItem",
                 },
-                "DataTable": {"GetItem", "Query"},
+                "DataTable": {"GetItem", "Query", "UpdateItem"},  # UpdateItem: RATE# counters only
                 "CredentialsTable": {"GetItem"},
             },
         ),

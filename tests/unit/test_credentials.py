@@ -8,6 +8,11 @@ import pytest
 
 from reassign_core.services.authentication import Grant, Verdict, bearer_token, resolve_credentials
 from reassign_core.store import keys
+from reassign_core.store.keys import credential_hash
+
+
+def rate_id(secret: str) -> str:
+    return keys.rate_limit_id(credential_hash(secret))
 
 
 class Lookup:
@@ -54,8 +59,12 @@ def test_bearer_token_parsing(header: str | None, token: str | None) -> None:
 def test_api_key_resolves_to_its_user_by_digest_only() -> None:
     store = lookup_with(cal_abc={"userId": 4})
 
-    assert resolve_credentials("Bearer cal_abc", store) == Grant(4, "apiKey", None)
+    grant = resolve_credentials("Bearer cal_abc", store)
+
+    assert grant == Grant(4, "apiKey", None, credential_id=rate_id("cal_abc"))
     assert all("cal_abc" not in asked for asked in store.asked)
+    # The rate limit's name for the key is neither the key nor the credentials table's key.
+    assert isinstance(grant, Grant) and credential_hash("cal_abc") not in grant.credential_id
 
 
 def test_expired_and_revoked_keys_are_refused() -> None:
@@ -84,19 +93,20 @@ def test_token_is_scoped_by_its_clients_permissions() -> None:
     store.items["CLIENT#none"] = {"permissions": ["PROFILE_READ"]}
 
     assert resolve_credentials("Bearer tok1", store) == Grant(
-        2, "accessToken", "w", frozenset({"BOOKING_WRITE"})
+        2, "accessToken", "w", frozenset({"BOOKING_WRITE"}), rate_id("tok1")
     )
     assert resolve_credentials("Bearer tok2", store) == Grant(
-        2, "accessToken", "r", frozenset({"BOOKING_READ"})
+        2, "accessToken", "r", frozenset({"BOOKING_READ"}), rate_id("tok2")
     )
     assert resolve_credentials("Bearer tok3", store) is Verdict.UNKNOWN
     assert resolve_credentials("Bearer tok4", store) == Grant(
-        2, "accessToken", "n", frozenset({"WEBHOOK_READ"})
+        2, "accessToken", "n", frozenset({"WEBHOOK_READ"}), rate_id("tok4")
     )
     # Permissions that open no route of this service are dropped; none left is a refusal.
     rw = frozenset({"BOOKING_READ", "BOOKING_WRITE"})
-    assert resolve_credentials("Bearer tok5", store) == Grant(2, "accessToken", "rw", rw)
+    assert resolve_credentials("Bearer tok5", store) == Grant(2, "accessToken", "rw", rw, rate_id("tok5"))
     assert resolve_credentials("Bearer tok6", store) is Verdict.FORBIDDEN
+    assert rate_id("tok1") != rate_id("tok5")  # each credential counts on its own
 
 
 def test_each_permission_opens_only_its_own_routes() -> None:

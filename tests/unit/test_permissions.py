@@ -18,7 +18,7 @@ from reassign_core.domain.models import (
     TimestampBasis,
     UserProfile,
 )
-from reassign_core.domain.permissions import may_reassign
+from reassign_core.domain.permissions import may_read_event_type, may_reassign, reassigners
 
 TEAM, ORG = 5, 50
 MOMENT = datetime(2050, 1, 7, 13, tzinfo=UTC)
@@ -91,3 +91,38 @@ def test_without_an_event_type_only_the_organizer_or_an_administrator_may() -> N
     assert may_reassign(caller(3), BOOKING, None)
     assert not may_reassign(caller(8), BOOKING, None)
     assert not may_reassign(caller(20, {TEAM: "OWNER"}), BOOKING, None)
+
+
+# --- the index that lets a refusal skip the event type -------------------------------------------
+
+TEAM_ROLES = {
+    TEAM: {20: "ADMIN", 21: "MEMBER", 22: "OWNER"},
+    ORG: {30: "OWNER", 31: "MEMBER"},
+    77: {40: "ADMIN"},
+}
+
+
+def test_reassigners_are_owner_hosts_and_team_and_organization_managers() -> None:
+    assert reassigners(EVENT_TYPE, TEAM_ROLES) == {8, 2, 3, 20, 22, 30}
+
+
+@pytest.mark.parametrize("user_id", [2, 3, 8, 20, 21, 22, 30, 31, 40, 99])
+def test_whoever_may_reassign_is_in_the_index(user_id: int) -> None:
+    roles = {team: members[user_id] for team, members in TEAM_ROLES.items() if user_id in members}
+    indexed = caller(user_id, roles)
+    indexed = replace(
+        indexed,
+        reassignable_event_types=frozenset({100} if user_id in reassigners(EVENT_TYPE, TEAM_ROLES) else ()),
+    )
+    other_organizer = replace(BOOKING, organizer_id=99 if user_id != 99 else 98)
+
+    allowed = may_reassign(indexed, other_organizer, EVENT_TYPE)
+
+    assert may_read_event_type(indexed, other_organizer) == allowed  # refused early exactly when refused
+
+
+def test_the_first_read_alone_lets_admins_and_the_organizer_through() -> None:
+    assert may_read_event_type(caller(7, admin=True), BOOKING)
+    assert may_read_event_type(caller(3), BOOKING)
+    assert not may_read_event_type(caller(20, {TEAM: "ADMIN"}), BOOKING)  # not indexed: refused
+    assert not may_read_event_type(None, BOOKING)

@@ -7,8 +7,9 @@ from functools import cache
 from typing import Any
 
 from reassign_core.services.preview import PreviewService
+from reassign_core.services.rate_limit import RateLimiter
 from reassign_core.services.reassign import ReassignService, TimeBudget
-from reassign_core.settings import AuthorizerSettings, ReassignSettings, read_settings
+from reassign_core.settings import AuthorizerSettings, RateLimitSettings, ReassignSettings, read_settings
 from reassign_core.store.repository import CredentialStore, ReassignRepository
 
 # BatchGetItem takes 100 keys. A 1000-host reassignment reads up to ~3000 (schedules and calendar
@@ -71,12 +72,23 @@ def dynamodb_client(endpoint_url: str | None) -> Any:
 
 
 @cache
+def read_executor() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=READ_PARALLELISM, thread_name_prefix="dynamodb")
+
+
+@cache
 def reassign_repository() -> ReassignRepository:
     settings = reassign_settings()
-    executor = ThreadPoolExecutor(max_workers=READ_PARALLELISM, thread_name_prefix="dynamodb")
     return ReassignRepository(
-        dynamodb_client(settings.endpoint_url), settings.data_table, settings.outbox_table, executor
+        dynamodb_client(settings.endpoint_url), settings.data_table, settings.outbox_table, read_executor()
     )
+
+
+@cache
+def rate_limiter() -> RateLimiter | None:
+    """The reassign function's; counts on the read pool, so alongside the request's first read."""
+    settings = read_settings(RateLimitSettings)
+    return RateLimiter.from_settings(settings, dynamodb_client(settings.endpoint_url), read_executor())
 
 
 @cache

@@ -33,6 +33,14 @@ class ReassignSettings(StoreSettings):
     max_write_attempts: int = Field(default=4, ge=1, le=10, alias="MAX_WRITE_ATTEMPTS")
 
 
+class RateLimitSettings(StoreSettings):
+    """Requests per credential per minute (docs/api.md, Rate limits); unset: not limited."""
+
+    data_table: str = Field(alias="DATA_TABLE", min_length=1)  # holds the counters
+    api_key_limit: int | None = Field(default=None, ge=1, alias="RATE_LIMIT_API_KEY")
+    access_token_limit: int | None = Field(default=None, ge=1, alias="RATE_LIMIT_ACCESS_TOKEN")
+
+
 class AuthorizerSettings(StoreSettings):
     credentials_table: str = Field(alias="CREDENTIALS_TABLE", min_length=1)
 

@@ -4,6 +4,7 @@ Settings (environment variables):
 - WEBHOOKS_TABLE, DATA_TABLE, CREDENTIALS_TABLE: the tables (the data table is only read);
 - DELIVERY_QUEUE, DELIVERY_DEAD_LETTER_QUEUE: queue URLs (deployed) or names (locally);
 - WEBHOOK_RETRY_DELAYS: seconds between attempts, comma-separated (default 30,120,600,3600,21600);
+- RATE_LIMIT_API_KEY, RATE_LIMIT_ACCESS_TOKEN: requests per credential per minute (unset: none);
 - WEBHOOK_ALLOW_LOCAL_URLS: `true` only under `make run`: http:// and loopback receivers allowed;
 - DYNAMODB_ENDPOINT_URL, SQS_ENDPOINT_URL: local stand-ins for the AWS endpoints.
 """
@@ -17,10 +18,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from reassign_core.services.rate_limit import RateLimiter
 from reassign_core.services.webhook_delivery import DeliveryService
 from reassign_core.services.webhook_fanout import FanoutService
 from reassign_core.services.webhook_http import GuardedSender
 from reassign_core.services.webhook_subscriptions import SubscriptionService
+from reassign_core.settings import RateLimitSettings, read_settings
 from reassign_core.store.directory import Directory
 from reassign_core.store.queues import MessageQueue
 from reassign_core.store.repository import CredentialStore
@@ -113,6 +116,13 @@ def fanout_service() -> FanoutService:
         MessageQueue(sqs(), settings().delivery_queue),
         executor(),
     )
+
+
+@cache
+def rate_limiter() -> RateLimiter | None:
+    """Counts on the same table as the reassign function's: a credential has one limit for both."""
+    limits = read_settings(RateLimitSettings, {"DATA_TABLE": settings().data_table, **os.environ})
+    return RateLimiter.from_settings(limits, dynamodb(), executor())
 
 
 @cache

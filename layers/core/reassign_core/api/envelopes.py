@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from reassign_core.api.outcomes import ErrorOutcome
+from reassign_core.domain.rate_limit import LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER
 from reassign_core.domain.timeutil import iso, utc_now
 from reassign_core.services.reassign import ReassignResult
 
@@ -74,23 +75,53 @@ def error_body(
 # --- the envelopes in the OpenAPI document --------------------------------------------------------
 
 
+_INTEGER = {"type": "integer"}
+# On every answer to a caller with credentials (not on API Gateway's own 401, 403 and 429).
+RATE_LIMIT_HEADERS: dict[str, Any] = {
+    LIMIT_HEADER: {"description": "Requests these credentials may make per 60 seconds", "schema": _INTEGER},
+    REMAINING_HEADER: {"description": "Requests left in the current 60-second window", "schema": _INTEGER},
+    RESET_HEADER: {"description": "When the window ends (Unix seconds)", "schema": _INTEGER},
+}
+RETRY_AFTER_HEADER: dict[str, Any] = {
+    "Retry-After": {"description": "Seconds until a retry may succeed", "schema": _INTEGER}
+}
+RATE_LIMITED = (
+    "Too many requests: these credentials' rate limit (X-RateLimit-*-Default, Retry-After), or the "
+    "stage's throttle"
+)
+
+
+def with_rate_limit_headers(responses: dict[int, OpenAPIResponse]) -> dict[int, OpenAPIResponse]:
+    """The responses with the rate limit's headers on each but the 401 (and Retry-After on the 429)."""
+    documented: dict[int, OpenAPIResponse] = {}
+    for status, response in responses.items():
+        if status == 401:  # refused before anything is counted
+            documented[status] = response
+            continue
+        headers = {**RATE_LIMIT_HEADERS, **(RETRY_AFTER_HEADER if status in (429, 503) else {})}
+        documented[status] = {**response, "headers": {**response.get("headers", {}), **headers}}
+    return documented
+
+
 def _documented(status: int, description: str) -> dict[int, OpenAPIResponse]:
     return {status: {"description": description, "content": {"application/json": {"model": ErrorEnvelope}}}}
 
 
 # Every status the reassign routes answer (API Gateway's own included).
-DOCUMENTED_RESPONSES: dict[int, OpenAPIResponse] = {
-    200: {
-        "description": "Reassigned (or already held by the requested host)",
-        "content": {"application/json": {"model": SuccessEnvelope}},
-    },
-    **_documented(400, "Bad api version, malformed input, not round robin, cancelled, no host available"),
-    **_documented(401, "Missing, malformed, unknown, expired or revoked credentials"),
-    **_documented(403, "The caller may not reassign this booking"),
-    **_documented(404, "Unknown booking or user"),
-    **_documented(409, "Concurrent change and retries ran out, or Idempotency-Key in flight"),
-    **_documented(422, "Idempotency-Key reused with a different request"),
-    **_documented(429, "Throttled"),
-    **_documented(500, "Unexpected error"),
-    **_documented(503, "The store is busy; retry after Retry-After seconds"),
-}
+DOCUMENTED_RESPONSES: dict[int, OpenAPIResponse] = with_rate_limit_headers(
+    {
+        200: {
+            "description": "Reassigned (or already held by the requested host)",
+            "content": {"application/json": {"model": SuccessEnvelope}},
+        },
+        **_documented(400, "Bad api version, malformed input, not round robin, cancelled, no host available"),
+        **_documented(401, "Missing, malformed, unknown, expired or revoked credentials"),
+        **_documented(403, "The caller may not reassign this booking"),
+        **_documented(404, "Unknown booking or user"),
+        **_documented(409, "Concurrent change and retries ran out, or Idempotency-Key in flight"),
+        **_documented(422, "Idempotency-Key reused with a different request"),
+        **_documented(429, RATE_LIMITED),
+        **_documented(500, "Unexpected error"),
+        **_documented(503, "The store is busy; retry after Retry-After seconds"),
+    }
+)

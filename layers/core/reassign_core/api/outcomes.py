@@ -37,6 +37,7 @@ _MAPPING: tuple[tuple[type[errors.ReassignError], int, str], ...] = (
     (errors.ConcurrentModification, 409, "ConflictException"),
     (errors.IdempotencyInFlight, 409, "ConflictException"),
     (errors.IdempotencyKeyReused, 422, "UnprocessableEntityException"),
+    (errors.RateLimited, 429, "TooManyRequestsException"),
     (errors.StoreUnavailable, 503, "ServiceUnavailableException"),
 )
 # Statuses a client may retry after a short wait.
@@ -47,7 +48,12 @@ INTERNAL_ERROR = ErrorOutcome(500, "InternalServerErrorException", "Internal ser
 def outcome_of(error: Exception) -> ErrorOutcome:
     for kind, status, code in _MAPPING:
         if isinstance(error, kind):
-            return ErrorOutcome(status, code, error.message, _RETRY_AFTER.get(status))
+            retry_after = (
+                error.retry_after_seconds
+                if isinstance(error, errors.RateLimited)
+                else _RETRY_AFTER.get(status)
+            )
+            return ErrorOutcome(status, code, error.message, retry_after)
     return INTERNAL_ERROR
 
 

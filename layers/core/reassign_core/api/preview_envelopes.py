@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from reassign_core.api.envelopes import DOCUMENTED_RESPONSES, display_email
+from reassign_core.api.envelopes import DOCUMENTED_RESPONSES, display_email, with_rate_limit_headers
 from reassign_core.domain.availability import Unavailability
 from reassign_core.domain.planning import Candidate
 from reassign_core.domain.timeutil import iso
@@ -139,7 +139,7 @@ def history_body(page: HistoryPage) -> HistoryEnvelope:
 def _read_responses(model: type[BaseModel], description: str) -> dict[int, OpenAPIResponse]:
     errors = {status: r for status, r in DOCUMENTED_RESPONSES.items() if status not in (200, 409, 422)}
     ok: OpenAPIResponse = {"description": description, "content": {"application/json": {"model": model}}}
-    return {200: ok, **errors}
+    return with_rate_limit_headers({200: ok, **errors})
 
 
 CANDIDATES_RESPONSES: dict[int, Any] = _read_responses(CandidatesEnvelope, "The candidates, ranked")

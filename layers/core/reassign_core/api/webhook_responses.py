@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from reassign_core.api.envelopes import ErrorEnvelope
+from reassign_core.api.envelopes import RATE_LIMITED, ErrorEnvelope, with_rate_limit_headers
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -93,8 +93,8 @@ def documented(
             + (", or the caller may not manage the event type" if event_type else ""),
         ),
         **_error(404, "No such webhook (or event type) for this caller"),
-        **_error(429, "Throttled"),
+        **_error(429, RATE_LIMITED),
         **_error(500, "Unexpected error"),
         **_error(503, "The store is busy; retry after Retry-After seconds"),
     }
-    return responses
+    return with_rate_limit_headers(responses)

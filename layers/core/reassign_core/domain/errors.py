@@ -97,3 +97,11 @@ class IdempotencyInFlight(ReassignError):
 class IdempotencyKeyReused(ReassignError):
     def __init__(self) -> None:
         super().__init__("This Idempotency-Key was already used with a different request.")
+
+
+class RateLimited(ReassignError):
+    """The credential made more requests than its limit in the current window."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("Too many requests: the rate limit of these credentials is reached; retry later.")
+        self.retry_after_seconds = retry_after_seconds

@@ -108,6 +108,9 @@ class Caller:
     user_id: int
     is_system_admin: bool
     team_roles: dict[int, str] = field(default_factory=dict)
+    # Event types the caller owns, hosts or manages through a team (the loader's per-user index):
+    # enough to refuse before the event type and its hosts are read.
+    reassignable_event_types: frozenset[int] = frozenset()
 
 
 @dataclass(slots=True)

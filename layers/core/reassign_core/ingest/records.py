@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as time_of_day
 
-from reassign_core.domain import bookkeeping
+from reassign_core.domain import bookkeeping, permissions
 from reassign_core.domain.models import (
     EventType,
     Host,
@@ -46,6 +46,7 @@ KINDS = (
     "accessTokens",
     "eventTypes",
     "hosts",
+    "reassignAccess",  # derived: who may reassign each event type's bookings (see permissions)
 )
 ROUND_ROBIN, FIXED = "round robin", "fixed"
 
@@ -192,6 +193,7 @@ def records(data: ds.Dataset) -> Iterator[Record]:
         email = user.email.casefold()  # the sync's email -> user lookup
         yield Record("userEmails", email, DATA_TABLE, {**keys.user_email(email), "userId": user.id})
     parents = {t.id: t.parentId for t in data.teams}
+    team_roles = {t.id: {m.userId: m.role for m in t.members} for t in data.teams}
     for team in data.teams:
         item = {**keys.team(team.id), "id": team.id, "name": team.name, "parentId": team.parentId}
         yield Record("teams", str(team.id), DATA_TABLE, item)
@@ -213,6 +215,9 @@ def records(data: ds.Dataset) -> Iterator[Record]:
         for host, item in zip(model.hosts, host_items, strict=True):
             identity = FIXED if host.is_fixed else ROUND_ROBIN
             yield Record("hosts", f"{event_type.id}#{host.user_id}", DATA_TABLE, item, identity=identity)
+        for user_id in sorted(permissions.reassigners(model, team_roles)):
+            access = codec.reassign_access_item(user_id, event_type.id)
+            yield Record("reassignAccess", f"{event_type.id}#{user_id}", DATA_TABLE, access)
     yield from credential_records(data)
 
 

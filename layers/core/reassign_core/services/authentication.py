@@ -52,6 +52,9 @@ class Grant:
             return None
         return tuple(route for p in sorted(self.permissions) for route in ROUTES_BY_PERMISSION[p])
 
+    # Names the credential in its rate-limit counters (keys.rate_limit_id): never the token itself.
+    credential_id: str = ""
+
 
 class CredentialLookup(Protocol):
     def get(self, key: dict[str, str]) -> dict[str, Any] | None: ...
@@ -88,7 +91,9 @@ def resolve_credentials(authorization: str | None, store: CredentialLookup) -> G
         record = store.get(keys.api_key(digest))
         if record is None:
             return Verdict.UNKNOWN
-        return _lapsed(record) or Grant(record["userId"], "apiKey", None)
+        return _lapsed(record) or Grant(
+            record["userId"], "apiKey", None, credential_id=keys.rate_limit_id(digest)
+        )
 
     record = store.get(keys.access_token(digest))
     if record is None:
@@ -101,4 +106,4 @@ def resolve_credentials(authorization: str | None, store: CredentialLookup) -> G
     permissions = frozenset(client.get("permissions", [])) & ROUTES_BY_PERMISSION.keys()
     if not permissions:
         return Verdict.FORBIDDEN
-    return Grant(record["userId"], "accessToken", record["clientId"], permissions)
+    return Grant(record["userId"], "accessToken", record["clientId"], permissions, keys.rate_limit_id(digest))

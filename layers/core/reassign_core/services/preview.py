@@ -13,9 +13,10 @@ from datetime import datetime
 from reassign_core.domain import planning, selection
 from reassign_core.domain.errors import BookingNotFound, PermissionDenied
 from reassign_core.domain.models import Booking, Caller, EventType, UserProfile
-from reassign_core.domain.permissions import may_reassign
+from reassign_core.domain.permissions import may_read_event_type, may_reassign
 from reassign_core.domain.planning import Candidate
 from reassign_core.domain.timeutil import utc_now
+from reassign_core.services.rate_limit import admit
 from reassign_core.store.repository import AuditRecord, ReassignRepository
 
 
@@ -76,9 +77,12 @@ class PreviewService:
     def _read(self, booking_uid: str, actor_id: int) -> tuple[Caller | None, Booking, EventType | None]:
         """Round trips 1 and 2 of a reassignment: the booking with the caller, then the event type."""
         context = self._repository.read_request_context(booking_uid, actor_id, None)
+        admit()  # the credential's count came back with the first read
         booking = context.booking
         if booking is None:
             raise BookingNotFound(booking_uid)
+        if not may_read_event_type(context.caller, booking):
+            raise PermissionDenied  # before the event type and its hosts are read: refusals stay cheap
         event_type = (
             self._repository.read_event_type(booking.event_type_id)
             if booking.event_type_id is not None

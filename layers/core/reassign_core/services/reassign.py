@@ -24,12 +24,15 @@ from reassign_core.domain.errors import (
     CommitOutcomeUnknown,
     ConcurrentModification,
     NoHostAvailable,
+    PermissionDenied,
     ReassignError,
     StoreUnavailable,
     WriteConflict,
 )
 from reassign_core.domain.models import Host, ReassignType, RequestSource, UserProfile
+from reassign_core.domain.permissions import may_read_event_type
 from reassign_core.domain.timeutil import utc_now
+from reassign_core.services.rate_limit import admit
 from reassign_core.store.repository import ReassignRepository, RequestContext, SentWrite
 
 logger = Logger(child=True)
@@ -145,11 +148,14 @@ class ReassignService:
     def _attempt(self, request: ReassignRequest, sent: list[_Sent]) -> ReassignResult:
         repository = self._repository
         context = self._read_context(request, sent)
+        admit()  # the credential's count came back with the first read
         if (landed := self._landed(context, sent)) is not None:
             return landed
         booking = context.booking
         if booking is None:
             raise BookingNotFound(request.booking_uid)
+        if not may_read_event_type(context.caller, booking):
+            raise PermissionDenied  # before the event type and its hosts are read: refusals stay cheap
         event_type = (
             repository.read_event_type(booking.event_type_id) if booking.event_type_id is not None else None
         )

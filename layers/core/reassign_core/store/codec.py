@@ -157,13 +157,23 @@ def membership_item(user_id: int, team_id: int, role: str) -> Item:
     return {**keys.membership(user_id, team_id), "teamId": team_id, "role": role}
 
 
+def reassign_access_item(user_id: int, event_type_id: int) -> Item:
+    return {**keys.reassign_access(user_id, event_type_id), "eventTypeId": event_type_id}
+
+
 def caller_from_items(user_id: int, items: list[Item]) -> Caller | None:
-    """A caller from the user partition: its profile plus every membership item."""
+    """A caller from the user partition: its profile, every membership and every reassign access."""
     profile = next((i for i in items if i["SK"] == "PROFILE"), None)
     if profile is None:
         return None
     roles = {i["teamId"]: i["role"] for i in items if i["SK"].startswith("MEMBER#")}
-    return Caller(user_id=user_id, is_system_admin=profile.get("role") == "ADMIN", team_roles=roles)
+    access = frozenset(i["eventTypeId"] for i in items if i["SK"].startswith(keys.REASSIGNS_PREFIX))
+    return Caller(
+        user_id=user_id,
+        is_system_admin=profile.get("role") == "ADMIN",
+        team_roles=roles,
+        reassignable_event_types=access,
+    )
 
 
 # --- event types -------------------------------------------------------------------------------

@@ -48,6 +48,16 @@ def membership(user_id: int, team_id: int) -> Key:
     return _key(user_partition(user_id), f"MEMBER#{team_id:012d}")
 
 
+REASSIGNS_PREFIX = "REASSIGNS#"
+
+
+def reassign_access(user_id: int, event_type_id: int) -> Key:
+    """The user may reassign the event type's bookings as its owner, a host, or an ADMIN/OWNER of its
+    team or organization (the loader derives it). Under the user, so the first read (the caller's
+    partition, with the booking) already tells whether reading the event type is worth it."""
+    return _key(user_partition(user_id), f"{REASSIGNS_PREFIX}{event_type_id:012d}")
+
+
 def team(team_id: int) -> Key:
     return _key(f"TEAM#{team_id}", "TEAM")
 
@@ -134,6 +144,20 @@ def out_of_office(user_id: int, start: datetime, end: datetime) -> Key:
 
 def credential_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def rate_limit_id(secret_hash: str) -> str:
+    """Names a credential in its rate-limit counters: derived from its hash, so the counters never
+    hold the credentials table's key (nor, of course, the secret)."""
+    return hashlib.sha256(f"rate-limit:{secret_hash}".encode()).hexdigest()[:32]
+
+
+RATE_PREFIX = "RATE#"
+
+
+def rate_window(credential_id: str, window_start: int) -> Key:
+    """A credential's request count in one window; expires (TTL) soon after the window ends."""
+    return _key(f"{RATE_PREFIX}{credential_id}", f"WINDOW#{window_start}")
 
 
 def api_key(secret_hash: str) -> dict[str, str]:
