@@ -24,14 +24,17 @@ def _lambda_context() -> LambdaContext:
     )
 
 
-def auto_reassign_event(booking_uid: str, actor_id: int) -> dict[str, Any]:
-    """POST /bookings/{uid}/reassign as API Gateway (REST, v1 proxy) sends it after the authorizer."""
-    path = f"/bookings/{booking_uid}/reassign"
+def auto_reassign_event(
+    booking_uid: str, actor_id: int, route: str = "reassign", method: str = "POST"
+) -> dict[str, Any]:
+    """POST /bookings/{uid}/reassign (or another of the booking's routes: `route`, `method`) as API
+    Gateway (REST, v1 proxy) sends it after the authorizer."""
+    path = f"/bookings/{booking_uid}/{route}"
     headers = {"cal-api-version": "2024-08-13", "Content-Type": "application/json"}
     return {
-        "resource": "/bookings/{bookingUid}/reassign",
+        "resource": f"/bookings/{{bookingUid}}/{route}",
         "path": path,
-        "httpMethod": "POST",
+        "httpMethod": method,
         "headers": headers,
         "multiValueHeaders": {k: [v] for k, v in headers.items()},
         "queryStringParameters": None,
@@ -39,8 +42,8 @@ def auto_reassign_event(booking_uid: str, actor_id: int) -> dict[str, Any]:
         "pathParameters": {"bookingUid": booking_uid},
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": "/bookings/{bookingUid}/reassign",
-            "httpMethod": "POST",
+            "resourcePath": f"/bookings/{{bookingUid}}/{route}",
+            "httpMethod": method,
             "path": f"/v2{path}",
             "stage": "v2",
             "requestId": f"bench-{booking_uid}",
@@ -78,19 +81,26 @@ class Function:
         self.runtime = runtime
 
     def reassign(self, booking_uid: str, actor_id: int) -> dict[str, Any]:
-        response = self.answer(booking_uid, actor_id)
+        return self._call(auto_reassign_event(booking_uid, actor_id))
+
+    def read(self, route: str, booking_uid: str, actor_id: int) -> dict[str, Any]:
+        """GET one of the booking's read routes: `reassignment-candidates` or `reassignments`."""
+        return self._call(auto_reassign_event(booking_uid, actor_id, route, "GET"))
+
+    def _call(self, event: dict[str, Any]) -> dict[str, Any]:
+        response = self._respond(event)
         if response.get("statusCode") != 200:
-            raise RuntimeError(
-                f"reassigning {booking_uid} failed: {response.get('statusCode')} {response.get('body')}"
-            )
+            status, body = response.get("statusCode"), response.get("body")
+            raise RuntimeError(f"{event['httpMethod']} {event['path']} failed: {status} {body}")
         return json.loads(response["body"])
 
     def answer(self, booking_uid: str, actor_id: int) -> dict[str, Any]:
         """The handler's whole answer to an auto reassignment, whatever its status."""
+        return self._respond(auto_reassign_event(booking_uid, actor_id))
+
+    def _respond(self, event: dict[str, Any]) -> dict[str, Any]:
         with contextlib.redirect_stdout(self._sink):
-            response: dict[str, Any] = self.module.lambda_handler(
-                auto_reassign_event(booking_uid, actor_id), _lambda_context()
-            )
+            response: dict[str, Any] = self.module.lambda_handler(event, _lambda_context())
         return response
 
 

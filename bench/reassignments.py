@@ -7,7 +7,7 @@ import argparse
 import gc
 import statistics
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,8 +77,10 @@ def measure_size(
 
     samples: list[dict[str, Any]] = []
     considered: list[bench_calls.Call] = []
+    reassigned: list[str] = []
     for _ in range(args.reassignments):
         uid = next(uids)
+        reassigned.append(uid)
         recorder.start()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         body = function.reassign(uid, actor_id)
@@ -102,9 +104,18 @@ def measure_size(
             }
         )
 
+    # The read routes on the bookings just reassigned: each has one audit record to list.
+    reads = {
+        route: [
+            measure_call(function, recorder, lambda u=uid, r=route: function.read(r, u, actor_id))
+            for uid in reassigned
+        ]
+        for route in READ_ROUTES
+    }
     refusal = measure_refusal(function, recorder, refused_uid, outsider_id)
     gc.unfreeze()
     result = summarize(hosts, samples, load_s, sum(written.values()), bookings)
+    result["read_routes"] = {route: summarize_reads(found) for route, found in reads.items()}
     result["refusal_403"] = refusal
     result["replay"] = replay(
         function, considered, samples[-1]["uid"], actor_id, 5, args.profile_out if profile else None
@@ -134,6 +145,42 @@ def measure_refusal(
         "bytes_read": usage.bytes_read,
         "rcu": round(usage.rcu, 2),
         "wcu": round(usage.wcu, 2),  # the rate-limit count
+    }
+
+
+READ_ROUTES = ("reassignment-candidates", "reassignments")
+
+
+def measure_call(
+    function: Function, recorder: bench_calls.CallRecorder, call: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """One handler call: its round trips, DynamoDB usage and service CPU (as for a reassignment)."""
+    recorder.start()
+    cpu0 = time.process_time()
+    call()
+    cpu1 = time.process_time()
+    made = recorder.stop()
+    considered = [c for c in made if function.runtime.reassign_settings().idempotency_table not in c.tables()]
+    return {
+        "round_trips": bench_calls.sequential_round_trips(considered),
+        "usage": bench_calls.usage(considered),
+        "service_cpu_ms": (cpu1 - cpu0 - sum(c.cpu for c in made)) * 1000,
+    }
+
+
+def summarize_reads(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    usages = [s["usage"] for s in samples]
+    trips = [s["round_trips"] for s in samples]
+    return {
+        "requests": len(samples),
+        "round_trips": {"median": statistics.median(trips), "max": max(trips)},
+        "dynamodb_requests": {
+            "calls": round(statistics.median(u.calls for u in usages), 2),
+            "items_read": round(statistics.median(u.items_read for u in usages), 2),
+            "rcu": round(statistics.median(u.rcu for u in usages), 2),
+            "items_written": max(u.items_written for u in usages),
+        },
+        "service_cpu_ms": round(statistics.median(s["service_cpu_ms"] for s in samples), 2),
     }
 
 

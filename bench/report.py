@@ -87,6 +87,20 @@ def goals(sizes: dict[str, dict[str, Any]], cold: dict[str, Any] | None) -> list
             "pass": max(trips.values()) <= GOAL_ROUND_TRIPS and len(set(trips.values())) == 1,
         }
     )
+    previews = {
+        k: v["read_routes"]["reassignment-candidates"] for k, v in sizes.items() if "read_routes" in v
+    }
+    if previews:
+        found.append(
+            {
+                "goal": "candidates: the reassignment's round trips less its write, nothing written",
+                "observed": {k: p["round_trips"]["max"] for k, p in previews.items()},
+                "pass": all(
+                    p["round_trips"]["max"] == trips[k] - 1 and p["dynamodb_requests"]["items_written"] == 0
+                    for k, p in previews.items()
+                ),
+            }
+        )
     cpu = {int(k): v["service_cpu_ms"]["median"] for k, v in sizes.items()}
     largest = max(cpu)
     found.append(
@@ -150,6 +164,15 @@ def print_table(results: dict[str, Any]) -> None:
             f"{r['dynamodb_client_cpu_ms']:>11.1f} {r['wall_ms']:>8.1f}",
             file=out,
         )
+    for hosts, r in results["sizes"].items():
+        for route, figures in r.get("read_routes", {}).items():
+            d = figures["dynamodb_requests"]
+            print(
+                f"  GET {route} at {hosts} hosts: {figures['round_trips']['median']:g} round trips, "
+                f"{d['calls']:g} calls, {d['items_read']:g} items read, {d['rcu']:g} RCU, "
+                f"{d['items_written']} written, {figures['service_cpu_ms']:.1f} ms service CPU",
+                file=out,
+            )
     if results.get("cold_start"):
         c = results["cold_start"]
         print(

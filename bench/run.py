@@ -113,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     results["dynamodb_requests"] = {k: v["dynamodb_requests"] for k, v in by_size.items()}
     results["service_cpu_ms"] = {k: v["service_cpu_ms"]["median"] for k, v in by_size.items()}
     results["refusal_403"] = {k: v["refusal_403"] for k, v in by_size.items()}
+    # GET reassignment-candidates and GET reassignments, per size (round trips, reads, CPU).
+    results["read_routes"] = {k: v["read_routes"] for k, v in by_size.items()}
     results["cost_per_million_usd"] = cost_per_million(
         by_size, template.functions["ReassignFunction"].memory_mb
     )

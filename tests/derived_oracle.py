@@ -3,7 +3,8 @@
 The service, the loader (and later the sync) keep derived items by applying changes through
 reassign_core.domain.bookkeeping; this is the independent recomputation they are checked against:
 calendar days (busy ACCEPTED/PENDING bookings of every person, out-of-office spells), last-booked
-times, timelines and interval counters of each event type's round-robin hosts.
+times, timelines and interval counters of each event type's round-robin hosts, the counted bookings
+on the interval counters and each user's out-of-office spells.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from collections.abc import Iterator
 from datetime import date
 
 from reassign_core.domain import selection
-from reassign_core.domain.models import Booking, BookingStatus, BusyEntry, CalendarDay, HostStats, Interval
+from reassign_core.domain.models import (
+    Booking,
+    BookingStatus,
+    BusyEntry,
+    CalendarDay,
+    CountedBooking,
+    HostStats,
+    Interval,
+)
 from reassign_core.domain.timeutil import utc_days
 from reassign_core.ingest import dataset as ds
 from reassign_core.store import codec
@@ -39,9 +48,13 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
         for user_id in holders:
             for day in utc_days(booking.start, booking.end):
                 busy[(user_id, day)][booking.uid] = BusyEntry(booking.start, booking.end, booking.status)
+    spells: dict[int, list[Interval]] = defaultdict(list)
     for ooo in data.outOfOffice:
         for day in utc_days(ooo.start, ooo.end):
             away[(ooo.userId, day)].append(Interval(ooo.start, ooo.end))
+        spells[ooo.userId].append(Interval(ooo.start, ooo.end))
+    for user_id, mine in sorted(spells.items()):
+        yield codec.away_item(user_id, mine)
     for user_id, day in sorted(busy.keys() | away.keys()):
         yield codec.calendar_day_item(
             CalendarDay(
@@ -62,12 +75,18 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
         # A booking counts for each round-robin host who is its organizer or one of its attendees.
         round_robin = {emails[h.userId]: h.userId for h in event_type.hosts if not h.isFixed}
         booked: dict[int, list[Booking]] = {user_id: [] for user_id in round_robin.values()}
+        counted: dict[str, dict[str, CountedBooking]] = defaultdict(dict)
         for b in accepted_by_type[event_type.id]:
             involved = {round_robin[e] for a in b.attendees if (e := a.email.casefold()) in round_robin}
             if emails.get(b.organizer_id) in round_robin:
                 involved.add(b.organizer_id)
             for user_id in involved:
                 booked[user_id].append(b)
+            if involved:
+                for interval in selection.all_interval_ids(b.created_at, b.start):
+                    counted[interval][b.uid] = CountedBooking(
+                        b.created_at, b.organizer_id, frozenset(involved)
+                    )
         counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for user_id, mine in booked.items():
             last = max((b.created_at for b in mine), default=None)
@@ -77,4 +96,7 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
                 for interval in selection.all_interval_ids(b.created_at, b.start):
                     counts[interval][user_id] += 1
         for interval, per_host in sorted(counts.items()):
-            yield codec.interval_counts_item(event_type.id, interval, per_host)
+            yield {
+                **codec.interval_counts_item(event_type.id, interval, per_host),
+                **codec.counted_attributes(counted[interval]),
+            }

@@ -20,6 +20,8 @@ Reading of the rules where they leave room (the service follows the same reading
   weight 0 (`W == 0`) the weighted share is taken as 0, so the shortfall is `-count`.
 - CREATED_AT weighting counts bookings created from the start of the UTC month/day containing
   `now` until `now` included.
+- Calibration counts a booking once per round-robin host it is counted for (as the total does); a
+  host without `createdAt` was added before any interval; an out-of-office entry's end is included.
 """
 
 from __future__ import annotations
@@ -149,14 +151,23 @@ def weighted_counts(
     dataset: Dataset, event_type: dict[str, Any], booking: dict[str, Any], now: datetime
 ) -> dict[int, int]:
     """ACCEPTED bookings of the event type per round-robin host in the current interval."""
+    return {
+        user_id: len(mine) for user_id, mine in counted_bookings(dataset, event_type, booking, now).items()
+    }
+
+
+def counted_bookings(
+    dataset: Dataset, event_type: dict[str, Any], booking: dict[str, Any], now: datetime
+) -> dict[int, list[dict[str, Any]]]:
+    """The bookings each round-robin host's count is made of."""
     reset = event_type.get("rrResetInterval", "MONTH")
     basis = event_type.get("rrTimestampBasis", "CREATED_AT")
-    counts = {}
+    counts: dict[int, list[dict[str, Any]]] = {}
     for host in event_type["hosts"]:
         if host.get("isFixed", False):
             continue
         user = _user(dataset, host["userId"])
-        count = 0
+        mine = []
         for other in _accepted_of_type(dataset, event_type["id"]):
             if not _involves(other, user):
                 continue
@@ -167,9 +178,64 @@ def weighted_counts(
                 counted = _period(instant(other["startTime"]), reset) == _period(
                     instant(booking["startTime"]), reset
                 )
-            count += counted
-        counts[host["userId"]] = count
+            if counted:
+                mine.append(other)
+        counts[host["userId"]] = mine
     return counts
+
+
+def interval_bounds(
+    event_type: dict[str, Any], booking: dict[str, Any], now: datetime
+) -> tuple[datetime, datetime]:
+    """[start, end) of the UTC month or day weighted over."""
+    moment = (
+        now
+        if event_type.get("rrTimestampBasis", "CREATED_AT") == "CREATED_AT"
+        else instant(booking["startTime"])
+    )
+    moment = moment.astimezone(UTC)
+    if event_type.get("rrResetInterval", "MONTH") == "DAY":
+        start = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+        return start, start + timedelta(days=1)
+    start = datetime(moment.year, moment.month, 1, tzinfo=UTC)
+    return start, datetime(moment.year + moment.month // 12, moment.month % 12 + 1, 1, tzinfo=UTC)
+
+
+def calibration(
+    dataset: Dataset, event_type: dict[str, Any], booking: dict[str, Any], now: datetime
+) -> dict[int, Fraction]:
+    """Each round-robin host's calibration, straight from the rule's words, one booking at a time."""
+    round_robin = [h for h in event_type["hosts"] if not h.get("isFixed", False)]
+    counted = [b for mine in counted_bookings(dataset, event_type, booking, now).values() for b in mine]
+    start, end = interval_bounds(event_type, booking, now)
+
+    def added(host: dict[str, Any]) -> datetime | None:
+        return instant(host["createdAt"]) if host.get("createdAt") else None
+
+    result = {}
+    for host in round_robin:
+        me, c = host["userId"], Fraction(0)
+        joined = added(host)
+        if joined is not None and joined >= start:
+            before = [b for b in counted if b["userId"] != me and instant(b["createdAt"]) < joined]
+            earlier = [
+                h for h in round_robin if h["userId"] != me and (added(h) is None or added(h) < joined)
+            ]
+            if before and earlier:
+                c += Fraction(len(before), len(earlier))
+        if len(round_robin) > 1:
+            for away in dataset.get("outOfOffice", []):
+                away_start, away_end = instant(away["start"]), instant(away["end"])
+                if away["userId"] != me or not (away_start < end and away_end > start):
+                    continue
+                meanwhile = [
+                    b
+                    for b in counted
+                    if b["userId"] != me and away_start <= instant(b["createdAt"]) <= away_end
+                ]
+                c += Fraction(len(meanwhile), len(round_robin) - 1)
+        result[me] = c
+    return result
 
 
 def _keep_best(hosts: list[dict[str, Any]], score: Any) -> list[dict[str, Any]]:
@@ -213,13 +279,14 @@ def _choice(
     stages: dict[str, list[dict[str, Any]]] = {}
     if pool and event_type.get("isRRWeightsEnabled", False):
         counts = weighted_counts(dataset, event_type, booking, now)
+        credit = calibration(dataset, event_type, booking, now)
         round_robin = [h for h in event_type["hosts"] if not h.get("isFixed", False)]
-        total = sum(counts.values())
+        total = sum(counts.values()) + sum(credit.values())
         weight_sum = sum(h.get("weight", 100) for h in round_robin)
 
         def shortfall(host: dict[str, Any]) -> Fraction:
-            share = Fraction(total * host.get("weight", 100), weight_sum) if weight_sum else Fraction(0)
-            return share - counts[host["userId"]]
+            share = total * Fraction(host.get("weight", 100), weight_sum) if weight_sum else Fraction(0)
+            return share - counts[host["userId"]] - credit[host["userId"]]
 
         pool = _keep_best(_keep_best(pool, shortfall), lambda h: h.get("weight", 100))
         stages["weights"] = pool

@@ -32,7 +32,7 @@ BOOKING_FIELDS = (
     "attendees",
     "responses",
 )
-DERIVED_PARTITIONS = ("CAL#", "ETHOST#", "ETCOUNT#")
+DERIVED_PARTITIONS = ("CAL#", "ETHOST#", "ETCOUNT#", "AWAY#")
 
 
 def current_dataset(found: list[dict[str, Any]], dataset: dict[str, Any]) -> dict[str, Any]:
@@ -59,9 +59,9 @@ def _content(items: Iterable[dict[str, Any]]) -> dict[tuple[str, str], str]:
             continue
         if item["SK"].startswith(keys.STATS_PREFIX) and body.get("lastBookedAt") is None:
             continue
-        if item["PK"].startswith("ETCOUNT#"):
+        if item["PK"].startswith(("ETCOUNT#", "AWAY#")):
             body = {k: v for k, v in body.items() if v != 0}
-            if set(body) == {"PK", "SK"}:
+            if set(body) == {"PK", "SK"}:  # every count back at zero, every entry or spell removed
                 continue
         found[(item["PK"], item["SK"])] = json.dumps(body, sort_keys=True)
     return found

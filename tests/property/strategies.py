@@ -161,6 +161,13 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         if has_default:
             schedules.append(draw(schedule(1000 + user_id, user_id, anchor)))
 
+    # A few creation times shared by several bookings, so "least recently booked" meets ties.
+    created_pool = [
+        now
+        - timedelta(minutes=draw(st.sampled_from([0, 1, 30, 60 * 5, 60 * 24, 60 * 24 * 20, 60 * 24 * 45])))
+        for _ in range(4)
+    ]
+
     hosts = []
     for user_id in host_ids:
         host_schedule = None
@@ -176,18 +183,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 "scheduleId": host_schedule,
             }
         )
+        if draw(st.integers(0, 2)) == 0:  # added lately, perhaps during the weighting interval
+            hosts[-1]["createdAt"] = spelled_instant(draw, draw(st.sampled_from(created_pool)))
     event_schedule = None
     if draw(st.integers(0, 7)) == 0:
         event_schedule = 3000
         schedules.append(draw(schedule(3000, OWNER, anchor)))
 
     emails = {u["id"]: u["email"] for u in users}
-    # A few creation times shared by several bookings, so "least recently booked" meets ties.
-    created_pool = [
-        now
-        - timedelta(minutes=draw(st.sampled_from([0, 1, 30, 60 * 5, 60 * 24, 60 * 24 * 20, 60 * 24 * 45])))
-        for _ in range(4)
-    ]
 
     def customer(index: int) -> dict[str, Any]:
         name = CUSTOMERS[index % len(CUSTOMERS)]
@@ -246,7 +249,10 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     out_of_office = []
     spells = set()  # an entry is its user and interval: the same one twice is a bad file
     for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
-        start = near(draw, anchor)
+        if draw(st.booleans()):  # at the booking's time (availability)
+            start = near(draw, anchor)
+        else:  # around bookings being made (calibration), its bounds perhaps on one's creation
+            start = draw(st.sampled_from(created_pool)) - timedelta(minutes=draw(st.sampled_from([0, 60])))
         minutes = draw(st.sampled_from([15, 60, 240, 60 * 30]))
         user_id = draw(st.sampled_from(host_ids))
         if (user_id, start, minutes) in spells:

@@ -28,7 +28,7 @@ from reassign_core.domain.bookkeeping import (
     HostKey,
     OutOfOfficeChange,
 )
-from reassign_core.domain.models import Booking, CalendarDay, HostStats, Interval
+from reassign_core.domain.models import Booking, CalendarDay, CountedBooking, HostStats, Interval
 from reassign_core.ingest.dataset import Dataset, parse_dataset
 from reassign_core.ingest.records import directory
 from reassign_core.store import codec
@@ -50,6 +50,8 @@ class DerivedMemory:
         self.timelines: dict[HostKey, dict[str, datetime]] = defaultdict(dict)
         self.bookings: dict[str, Booking] = {}
         self.away: set[tuple[int, datetime, datetime]] = set()
+        self.counted: dict[tuple[int, str], dict[str, CountedBooking]] = defaultdict(dict)
+        self.spells: dict[int, set[Interval]] = defaultdict(set)
 
     def apply(self, changes: list[Change]) -> None:
         edits = bookkeeping.edits_for(changes)
@@ -80,6 +82,15 @@ class DerivedMemory:
         for key, deltas in writes.counters.items():
             for user_id, delta in deltas.items():
                 self.counters[key][user_id] = self.counters[key].get(user_id, 0) + delta
+        for key, entries in writes.counted.items():
+            for uid, counted in entries.items():
+                if counted is None:
+                    self.counted[key].pop(uid, None)
+                else:
+                    self.counted[key][uid] = counted
+        for user_id, spells in writes.away_spells.items():
+            for spell, kept in spells.items():
+                (self.spells[user_id].add if kept else self.spells[user_id].discard)(spell)
         for entry in writes.timeline_removed:
             del self.timelines[(entry.event_type_id, entry.user_id)][entry.uid]
         for entry in writes.timeline_added:
@@ -91,7 +102,14 @@ class DerivedMemory:
     def items(self) -> list[Item]:
         found = [codec.calendar_day_item(day) for day in self.calendars.values()]
         found += [codec.host_stats_item(e, u, stats) for (e, u), stats in self.stats.items()]
-        found += [codec.interval_counts_item(e, i, counts) for (e, i), counts in self.counters.items()]
+        found += [
+            {
+                **codec.interval_counts_item(e, i, self.counters.get((e, i), {})),
+                **codec.counted_attributes(self.counted.get((e, i), {})),
+            }
+            for e, i in self.counters.keys() | self.counted.keys()
+        ]
+        found += [codec.away_item(user_id, spells) for user_id, spells in self.spells.items()]
         found += [
             codec.timeline_item(e, u, at, uid)
             for (e, u), entries in self.timelines.items()

@@ -1,7 +1,7 @@
 """The candidates route and the auto reassignment take one decision: on random datasets, rank 1 of
 the candidates is whom the auto reassignment then picks from the same state (or both say nobody),
 the available candidates are the reference model's, in the order repeated choices would take them,
-and asking for the candidates writes nothing."""
+with the reference model's calibration, and asking for the candidates writes nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from reassign_core.services.preview import PreviewService
 from tests.property.profiles import profile
 from tests.property.store_state import current_dataset, service_clock
 from tests.property.strategies import OWNER, Scenario, scenarios
-from tests.reference_model import expected_ranking, selection_stages
+from tests.reference_model import calibration, expected_ranking, selection_stages
 
 
 @profile(scale=0.5)
@@ -51,6 +51,14 @@ def test_rank_one_is_whom_the_auto_reassignment_picks(
             stages = selection_stages(before, uid, scenario.now)
             assert {c.host.user_id for c in candidates} == set(stages["candidates"])
             assert ranked == expected_ranking(before, uid, scenario.now)
+            shown = {c.host.user_id: c.calibration for c in candidates if c.calibration is not None}
+            if shown:  # weights on: each candidate's calibration is the reference model's
+                booking = next(b for b in before["bookings"] if b["uid"] == uid)
+                event_type = next(e for e in before["eventTypes"] if e["id"] == booking["eventTypeId"])
+                credit = calibration(before, event_type, booking, scenario.now)
+                assert shown == {user_id: credit[user_id] for user_id in shown}
+                if any(shown.values()):
+                    event_label("calibrated")
             if not ranked:
                 event_label("nobody available")
                 assert result["statusCode"] == 400, result

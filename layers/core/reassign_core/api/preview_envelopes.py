@@ -35,6 +35,10 @@ class CandidateBody(BaseModel):
     bookingsInInterval: int | None = Field(
         description="ACCEPTED bookings in the weighting interval; null without weights"
     )
+    calibration: float | None = Field(
+        description="bookings credited for joining or being away during the interval (added to "
+        "bookingsInInterval when weighing); null without weights"
+    )
     lastBookedAt: str | None = Field(
         description="createdAt of the host's latest ACCEPTED booking of this event type"
     )
@@ -90,6 +94,8 @@ def _candidate_body(candidate: Candidate) -> CandidateBody:
         priority=host.priority,
         weight=host.weight,
         bookingsInInterval=candidate.bookings_in_interval,
+        # A fraction (peers' bookings shared out): shown to 4 decimals, it decides exactly.
+        calibration=round(float(candidate.calibration), 4) if candidate.calibration is not None else None,
         lastBookedAt=iso(candidate.last_booked_at) if candidate.last_booked_at is not None else None,
     )
 

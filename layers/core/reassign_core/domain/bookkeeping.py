@@ -6,6 +6,9 @@ The derived data, all of it kept here and nowhere else:
 - per event type and round-robin host: a timeline (one entry per ACCEPTED booking, by creation),
   the last-booked time (the timeline's latest entry) and interval counters (ACCEPTED bookings per
   weighting interval, for every interval setting: see selection.all_interval_ids);
+- per event type and interval, the counted bookings themselves (creation time, organizer, hosts
+  counted for: the calibration's input, read with the counters);
+- per user, the out-of-office spells (the calibration's other input, one item per user);
 - the schedule copies host items carry (see models.Host.schedule).
 
 A booking's people are its organizer (by user id) and its attendees matched to users by email, ignoring
@@ -33,6 +36,7 @@ from reassign_core.domain.models import (
     BookingStatus,
     BusyEntry,
     CalendarDay,
+    CountedBooking,
     EventType,
     HostStats,
     Interval,
@@ -162,10 +166,12 @@ class Edits:
     busy: per calendar day, each changed booking's entry there now (None: no longer there);
     away: per calendar day, out-of-office spells added (True) or removed (False);
     timeline_added / timeline_removed: per host, booking uid → creation time;
-    counters: per event type and interval, the change of each host's count.
+    counters: per event type and interval, the change of each host's count;
+    counted: per event type and interval, each changed booking's entry there now (None: gone);
+    away_spells: per user, out-of-office spells added (True) or removed (False).
     """
 
-    __slots__ = ("away", "busy", "counters", "timeline_added", "timeline_removed")
+    __slots__ = ("away", "away_spells", "busy", "counted", "counters", "timeline_added", "timeline_removed")
 
     def __init__(self) -> None:
         self.busy: dict[CalendarKey, dict[str, BusyEntry | None]] = defaultdict(dict)
@@ -173,6 +179,8 @@ class Edits:
         self.timeline_added: dict[HostKey, dict[str, datetime]] = defaultdict(dict)
         self.timeline_removed: dict[HostKey, dict[str, datetime]] = defaultdict(dict)
         self.counters: dict[CounterKey, dict[int, int]] = defaultdict(dict)
+        self.counted: dict[CounterKey, dict[str, CountedBooking | None]] = defaultdict(dict)
+        self.away_spells: dict[int, dict[Interval, bool]] = defaultdict(dict)
 
     def reads(self) -> Reads:
         return Reads(
@@ -186,7 +194,7 @@ class Edits:
         return self.timeline_added.get(host, {}).keys() | self.timeline_removed.get(host, {}).keys()
 
     def is_empty(self) -> bool:
-        return not (self.busy or self.away or self.timeline_added or self.timeline_removed or self.counters)
+        return not any(getattr(self, name) for name in self.__slots__)
 
 
 class Reads(NamedTuple):
@@ -217,6 +225,17 @@ def _counted(booking: Booking | None) -> dict[HostKey, datetime]:
     }
 
 
+def _counted_entries(
+    booking: Booking | None, counted: Mapping[HostKey, datetime]
+) -> dict[CounterKey, CountedBooking]:
+    """The booking's entry in each interval it is counted in (`counted`: see `_counted`)."""
+    if booking is None or not counted:
+        return {}
+    entry = CountedBooking(booking.created_at, booking.organizer_id, frozenset(u for _, u in counted))
+    event_type_id = next(iter(counted))[0]
+    return {(event_type_id, i): entry for i in all_interval_ids(booking.created_at, booking.start)}
+
+
 def _add_booking_change(edits: Edits, change: BookingChange) -> None:
     uid = change.after.uid
     before_days, after_days = _calendar(change.before), _calendar(change.after)
@@ -239,6 +258,11 @@ def _add_booking_change(edits: Edits, change: BookingChange) -> None:
             for interval in intervals:
                 per_host = edits.counters[(event_type_id, interval)]
                 per_host[user_id] = per_host.get(user_id, 0) + sign
+    before_entries = _counted_entries(change.before, before_counted)
+    after_entries = _counted_entries(change.after, after_counted)
+    for counter in before_entries.keys() | after_entries.keys():
+        if before_entries.get(counter) != after_entries.get(counter):
+            edits.counted[counter][uid] = after_entries.get(counter)
 
 
 def _drop_zero_counts(edits: Edits) -> None:
@@ -259,6 +283,7 @@ def edits_for(changes: Iterable[Change]) -> Edits:
         else:
             for day in utc_days(change.spell.start, change.spell.end):
                 edits.away[(change.user_id, day)].append((change.spell, change.added))
+            edits.away_spells[change.user_id][change.spell] = change.added
     _drop_zero_counts(edits)
     return edits
 
@@ -278,13 +303,16 @@ class DerivedState(NamedTuple):
 
 class DerivedWrites(NamedTuple):
     """The derived items to write. Calendar days and stats carry their new content at the version they
-    were read at: the write bumps it, on condition that it is still the one read. Counters are deltas."""
+    were read at: the write bumps it, on condition that it is still the one read. Counters are deltas;
+    counted bookings and out-of-office spells are set or removed one by one (None / False: removed)."""
 
     calendar_days: tuple[CalendarDay, ...]
     stats: dict[HostKey, HostStats]
     counters: dict[CounterKey, dict[int, int]]
     timeline_added: tuple[TimelineEntry, ...]
     timeline_removed: tuple[TimelineEntry, ...]
+    counted: dict[CounterKey, dict[str, CountedBooking | None]]
+    away_spells: dict[int, dict[Interval, bool]]
 
 
 def _day_after(
@@ -334,6 +362,8 @@ def derived_writes(edits: Edits, state: DerivedState) -> DerivedWrites:
         counters={key: dict(per_host) for key, per_host in edits.counters.items()},
         timeline_added=tuple(_entries(edits.timeline_added)),
         timeline_removed=tuple(_entries(edits.timeline_removed)),
+        counted={key: dict(entries) for key, entries in edits.counted.items()},
+        away_spells={user_id: dict(spells) for user_id, spells in edits.away_spells.items()},
     )
 
 

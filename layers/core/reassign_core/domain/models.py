@@ -128,6 +128,8 @@ class Host:
     # Whatever writes a schedule must rewrite these copies too (bookkeeping.hosts_carrying says
     # which). None when the event type has one.
     schedule: Schedule | None = None
+    # When the host was added to the event type; None: before any weighting interval (no calibration).
+    created_at: datetime | None = None
 
     @property
     def user_id(self) -> int:
@@ -208,6 +210,15 @@ class CalendarDay:
     version: int
     busy: dict[str, BusyEntry]
     out_of_office: tuple[Interval, ...]
+
+
+class CountedBooking(NamedTuple):
+    """An ACCEPTED booking as a weighting interval's counts see it: when it was created, who
+    organizes it and the round-robin hosts it is counted for (what calibration needs)."""
+
+    created_at: datetime
+    organizer_id: int
+    hosts: frozenset[int]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 from reassign_core.domain import availability, bookkeeping, selection
 from reassign_core.domain.availability import Unavailability
@@ -24,9 +25,11 @@ from reassign_core.domain.models import (
     BookingStatus,
     CalendarDay,
     Caller,
+    CountedBooking,
     EventType,
     Host,
     HostStats,
+    Interval,
     ReassignType,
     RequestSource,
     Schedule,
@@ -58,6 +61,8 @@ class HostDataRequest:
     counters_of: frozenset[int]
     counter_interval: str | None
     holder_timeline_of: int | None  # the holder whose next-latest booking must be found
+    away_of: frozenset[int] = frozenset()  # whose out-of-office spells the calibration needs
+    interval: Interval | None = None  # the weighting interval's bounds (weights on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,9 @@ class HostData:
     stats: Mapping[int, HostStats]
     interval_counts: dict[int, int]
     holder_latest_other: datetime | None  # holder's latest ACCEPTED booking other than this one
+    counted: Sequence[CountedBooking] = ()  # the interval's counted bookings (weights on)
+    away: Mapping[int, Sequence[Interval]] = field(default_factory=dict)  # spells, by user (weights on)
+    interval: Interval | None = None  # as requested
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +189,8 @@ def host_data_request(
         holder_timeline_of=holder.user_id
         if holder is not None and holder_counted and booking.status is BookingStatus.ACCEPTED
         else None,
+        away_of=frozenset(h.user_id for h in event_type.round_robin_hosts) if weighted else frozenset(),
+        interval=selection.current_interval(event_type, booking, now) if weighted else None,
     )
 
 
@@ -204,6 +214,7 @@ class Candidate:
     rank: int | None  # 1 = whom the auto reassignment picks; None when unavailable
     last_booked_at: datetime | None
     bookings_in_interval: int | None  # None when the weights are off (or not needed: one candidate)
+    calibration: Fraction | None = None  # as bookings_in_interval
 
 
 def is_weighted(event_type: EventType, pool: list[Host]) -> bool:
@@ -233,12 +244,18 @@ def ranked_candidates(
     }
     available = [host for host in pool if reasons[host.user_id] is None]
     last_booked = {h.user_id: data.stats[h.user_id].last_booked_at for h in pool}
-    ranked = selection.ranking(available, event_type, data.interval_counts, last_booked)
     weighted = is_weighted(event_type, pool)
+    calibration = (
+        selection.calibrations(event_type.round_robin_hosts, data.counted, data.away, data.interval)
+        if weighted and data.interval is not None
+        else {}
+    )
+    ranked = selection.ranking(available, event_type, data.interval_counts, last_booked, calibration)
 
     def candidate(host: Host, rank: int | None) -> Candidate:
         counts = data.interval_counts.get(host.user_id, 0) if weighted else None
-        return Candidate(host, reasons[host.user_id], rank, last_booked[host.user_id], counts)
+        c = calibration.get(host.user_id, Fraction(0)) if weighted else None
+        return Candidate(host, reasons[host.user_id], rank, last_booked[host.user_id], counts, c)
 
     unavailable = sorted((h for h in pool if reasons[h.user_id] is not None), key=lambda h: h.position)
     return [candidate(h, n) for n, h in enumerate(ranked, 1)] + [candidate(h, None) for h in unavailable]

@@ -167,6 +167,7 @@ def event_type_model(
             h.scheduleId,
             position,
             bookkeeping.schedule_copy(model, h.scheduleId, profiles[h.userId].default_schedule_id, schedules),
+            h.createdAt,
         )
         for position, h in enumerate(event_type.hosts)
     )

@@ -7,6 +7,7 @@ with the same code (`planning.ranked_candidates`): rank 1 is whom the reassignme
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,7 +48,7 @@ class PreviewService:
         self._clock = clock
 
     def candidates(self, booking_uid: str, actor_id: int) -> CandidatesResult:
-        caller, booking, event_type = self._read(booking_uid, actor_id)
+        caller, booking, event_type, _ = self._read(booking_uid, actor_id)
         now = self._clock()
         event_type = planning.check_reassignable(caller, booking, event_type, now)
         holder = planning.current_holder(event_type, booking)
@@ -67,15 +68,20 @@ class PreviewService:
     def history(self, booking_uid: str, actor_id: int, take: int, skip: int) -> HistoryPage:
         """The booking's audit records, newest first. Readable whatever the booking's state now:
         a past reassignment stays worth reading once the booking has ended or been cancelled."""
-        caller, booking, event_type = self._read(booking_uid, actor_id)
+        # One more than asked for tells whether another page follows. The records are read alongside
+        # the event type (two round trips, not three), and only shown once the caller may see them.
+        caller, booking, event_type, pending = self._read(booking_uid, actor_id, audit_limit=skip + take + 1)
         if caller is None or not may_reassign(caller, booking, event_type):
             raise PermissionDenied
-        # One more than asked for tells whether another page follows.
-        records = self._repository.read_audit(booking.uid, skip + take + 1)[skip:]
+        assert pending is not None
+        records = pending.result()[skip:]
         return HistoryPage(records[:take], take, skip, has_next_page=len(records) > take)
 
-    def _read(self, booking_uid: str, actor_id: int) -> tuple[Caller | None, Booking, EventType | None]:
-        """Round trips 1 and 2 of a reassignment: the booking with the caller, then the event type."""
+    def _read(
+        self, booking_uid: str, actor_id: int, audit_limit: int | None = None
+    ) -> tuple[Caller | None, Booking, EventType | None, Future[list[AuditRecord]] | None]:
+        """Round trips 1 and 2 of a reassignment: the booking with the caller, then the event type;
+        with `audit_limit`, the booking's audit records are read alongside the event type."""
         context = self._repository.read_request_context(booking_uid, actor_id, None)
         admit()  # the credential's count came back with the first read
         booking = context.booking
@@ -83,9 +89,10 @@ class PreviewService:
             raise BookingNotFound(booking_uid)
         if not may_read_event_type(context.caller, booking):
             raise PermissionDenied  # before the event type and its hosts are read: refusals stay cheap
+        pending = self._repository.start_audit_read(booking.uid, audit_limit) if audit_limit else None
         event_type = (
             self._repository.read_event_type(booking.event_type_id)
             if booking.event_type_id is not None
             else None
         )
-        return context.caller, booking, event_type
+        return context.caller, booking, event_type, pending

@@ -51,21 +51,18 @@ def derived_actions(table: str, writes: DerivedWrites) -> list[Action]:
         actions.append(
             put_versioned(table, codec.host_stats_item(event_type_id, user_id, fresh), stats.version)
         )
-    for (event_type_id, interval), deltas in sorted(writes.counters.items()):
-        names = {f"#h{i}": keys.counter_attribute(u) for i, u in enumerate(deltas)}
-        actions.append(
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": to_wire(keys.interval_counts(event_type_id, interval)),
-                    "UpdateExpression": "ADD " + ", ".join(f"#h{i} :d{i}" for i in range(len(deltas))),
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": to_wire(
-                        {f":d{i}": d for i, d in enumerate(deltas.values())}
-                    ),
-                }
-            }
-        )
+    for event_type_id, interval in sorted(writes.counters.keys() | writes.counted.keys()):
+        key = keys.interval_counts(event_type_id, interval)
+        deltas = writes.counters.get((event_type_id, interval), {})
+        entries = writes.counted.get((event_type_id, interval), {})
+        added = {keys.counter_attribute(u): d for u, d in deltas.items()}
+        put = codec.counted_attributes({uid: e for uid, e in entries.items() if e is not None})
+        removed = [keys.counted_attribute(uid) for uid, e in entries.items() if e is None]
+        actions.append(_update(table, key, added=added, put=put, removed=removed))
+    for user_id, spells in sorted(writes.away_spells.items()):
+        put = {keys.away_attribute(s.start, s.end): True for s, kept in spells.items() if kept}
+        removed = [keys.away_attribute(s.start, s.end) for s, kept in spells.items() if not kept]
+        actions.append(_update(table, keys.away(user_id), put=put, removed=removed))
     for entry in writes.timeline_removed:
         key = keys.host_timeline_entry(entry.event_type_id, entry.user_id, entry.created_at, entry.uid)
         actions.append({"Delete": {"TableName": table, "Key": to_wire(key)}})
@@ -73,3 +70,38 @@ def derived_actions(table: str, writes: DerivedWrites) -> list[Action]:
         item = codec.timeline_item(entry.event_type_id, entry.user_id, entry.created_at, entry.uid)
         actions.append({"Put": {"TableName": table, "Item": to_wire(item)}})
     return actions
+
+
+def _update(
+    table: str,
+    key: dict[str, str],
+    added: dict[str, int] | None = None,
+    put: dict[str, Any] | None = None,
+    removed: list[str] | None = None,
+) -> Action:
+    """One Update: numbers added to, attributes set and attributes removed, each by name (the
+    names hold user ids and booking uids, so they always go through placeholders)."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    clauses = []
+    for verb, attributes in (("ADD", added or {}), ("SET", put or {})):
+        parts = []
+        for name, value in attributes.items():
+            n, v = f"#a{len(names)}", f":v{len(values)}"
+            names[n], values[v] = name, value
+            parts.append(f"{n} {v}" if verb == "ADD" else f"{n} = {v}")
+        if parts:
+            clauses.append(f"{verb} " + ", ".join(parts))
+    if removed:
+        start = len(names)
+        names.update({f"#a{start + i}": name for i, name in enumerate(removed)})
+        clauses.append("REMOVE " + ", ".join(f"#a{start + i}" for i in range(len(removed))))
+    update: dict[str, Any] = {
+        "TableName": table,
+        "Key": to_wire(key),
+        "UpdateExpression": " ".join(clauses),
+        "ExpressionAttributeNames": names,
+    }
+    if values:
+        update["ExpressionAttributeValues"] = to_wire(values)
+    return {"Update": update}

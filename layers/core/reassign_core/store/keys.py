@@ -124,6 +124,28 @@ def counter_attribute(user_id: int) -> str:
     return f"u{user_id}"
 
 
+COUNTED_PREFIX = "b#"
+
+
+def counted_attribute(uid: str) -> str:
+    """A counted booking's entry on the interval-counts item (its creation time, organizer and
+    hosts): one attribute per booking, so writers set and remove their own without a read."""
+    return f"{COUNTED_PREFIX}{uid}"
+
+
+def away(user_id: int) -> Key:
+    """A user's out-of-office spells, one attribute each (`away_attribute`): the calibration reads
+    every round-robin host's in the batch that reads the interval's counts."""
+    return _key(f"AWAY#{user_id}", "AWAY")
+
+
+AWAY_PREFIX = "o#"
+
+
+def away_attribute(start: datetime, end: datetime) -> str:
+    return f"{AWAY_PREFIX}{iso(start)}/{iso(end)}"
+
+
 def registry_partition(kind: str) -> str:
     """What the loader wrote of one kind of record (users, hosts, ...): one entry per record, so a
     reload finds what the file no longer lists with a Query, never a Scan."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -148,8 +148,14 @@ class ReassignRepository:
             if request.holder_timeline_of is not None
             else None
         )
+        away_keys = {user_id: keys.away(user_id) for user_id in request.away_of}
         found = self._batch_get(
-            [*schedule_keys.values(), *calendar_keys.values(), *filter(None, [counts_key])]
+            [
+                *schedule_keys.values(),
+                *calendar_keys.values(),
+                *filter(None, [counts_key]),
+                *away_keys.values(),
+            ]
         )
 
         def lookup(key: Mapping[str, str]) -> WireItem | None:
@@ -160,7 +166,7 @@ class ReassignRepository:
             for sid, key in schedule_keys.items()
             if (wire_item := lookup(key)) is not None
         }
-        counts = lookup(counts_key) if counts_key else None
+        counts = from_wire(counted) if counts_key and (counted := lookup(counts_key)) else None
         return HostData(
             schedules=schedules,
             # Decoded on first use: many candidates fail the schedule check, and theirs never are.
@@ -170,10 +176,11 @@ class ReassignRepository:
             stats=LazyMapping(
                 dict.fromkeys(request.stats_of), lambda uid, _: event_type.host_stats.get(uid, NEVER_BOOKED)
             ),
-            interval_counts=codec.interval_counts_from_item(
-                from_wire(counts) if counts else None, request.counters_of
-            ),
+            interval_counts=codec.interval_counts_from_item(counts, request.counters_of),
             holder_latest_other=holder_latest.result() if holder_latest else None,
+            counted=codec.counted_from_item(counts),
+            away={user_id: codec.away_from_item(lookup(key)) for user_id, key in away_keys.items()},
+            interval=request.interval,
         )
 
     def _latest_booking_other_than(
@@ -200,6 +207,10 @@ class ReassignRepository:
         return None
 
     # --- the booking's audit records (the history route) ------------------------------------
+
+    def start_audit_read(self, booking_uid: str, limit: int) -> Future[list[AuditRecord]]:
+        """`read_audit` in the background, so it can run alongside another round trip."""
+        return self._executor.submit(self.read_audit, booking_uid, limit)
 
     def read_audit(self, booking_uid: str, limit: int) -> list[AuditRecord]:
         """Up to `limit` of the booking's audit records, newest first (the sort key leads with the time)."""
