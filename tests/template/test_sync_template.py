@@ -20,6 +20,7 @@ WRITTEN = [
     keys.host_timeline_entry(100, 3, AT, "cal-1"),
     keys.interval_counts(100, "2050-01"),
     keys.out_of_office(3, AT, AT),
+    keys.away(3),  # the calibration's copy of the out-of-office spells
 ]
 READ = [  # interval counters are added to, never read
     keys.booking("cal-1"),
