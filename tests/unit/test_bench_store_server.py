@@ -13,6 +13,7 @@ import pytest
 from bench.store_server import serve
 from local.dynamo import dynamodb_client
 from local.dynamo_backend import PartitionedTable
+from tests.local.test_dynamo_backend import create_keyed_table
 
 TABLE = "BenchStoreQueries"
 
@@ -21,15 +22,7 @@ TABLE = "BenchStoreQueries"
 def bench_store() -> Iterator[Any]:
     server = serve()
     client = dynamodb_client(server.url)
-    client.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "PK", "AttributeType": "S"},
-            {"AttributeName": "SK", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_keyed_table(client, TABLE, streamed=False)
     for partition, count in (("a", 3), ("b", 5)):
         for n in range(count):
             client.put_item(TableName=TABLE, Item={"PK": {"S": partition}, "SK": {"S": f"{partition}{n}"}})
