@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,3 +27,25 @@ def test_invoke_passes_the_endpoint() -> None:
         "invoke", "FUNCTION=ReassignFunction", "EVENT=events/x.json", "ENDPOINT=http://127.0.0.1:8000"
     )
     assert '--endpoint-url "http://127.0.0.1:8000"' in out
+
+
+def test_test_fast_runs_the_suite_without_the_slow_tests() -> None:
+    assert '-m pytest -m "not slow"' in dry_run("test-fast")
+
+
+def test_the_slow_folders_tests_are_the_ones_marked_slow() -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--collect-only",
+        "-m",
+        "not slow",
+        "tests/build",
+        "tests/template",
+    ]
+    listed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False).stdout
+
+    assert "tests/template/test_makefile.py" in listed
+    assert "tests/build/" not in listed
+    assert "deselected" in listed
