@@ -3,6 +3,7 @@
 # when that file changes.
 #
 #   make test                 lint (ruff, mypy, Redocly on the OpenAPI document) + sam validate --lint + pytest (what CI runs)
+#   make test-fast            pytest without the tests marked slow (tests/README.md)
 #   make run [PORT=3000] [DATA=file.json] [ENDPOINT=url]   local API, no Docker
 #   make load DATA=file.json [ENDPOINT=url] [DRY_RUN=1]    load a dataset (DRY_RUN: only show the changes)
 #   make invoke FUNCTION=ReassignFunction EVENT=events/x.json [DATA=file.json] [ENDPOINT=url]
@@ -30,7 +31,7 @@ export SAM_CLI_TELEMETRY ?= 0
 # The local entry points import the shared package straight from its source folder.
 LOCAL_ENV := PYTHONPATH="$(CURDIR)/layers/core:$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}"
 
-.PHONY: help venv test lint validate pytest run build deploy load invoke bench bench-publish openapi clean distclean
+.PHONY: help venv test test-fast lint validate pytest run build deploy load invoke bench bench-publish openapi clean distclean
 
 help:
 	@sed -n '1,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
@@ -81,6 +82,9 @@ validate: $(STAMP)
 
 pytest: $(STAMP)
 	"$(PY)" -m pytest
+
+test-fast: $(STAMP)
+	"$(PY)" -m pytest -m "not slow"
 
 # The layer/function Makefiles look for python3.13 on PATH: the venv's comes first.
 build: $(STAMP)

@@ -13,77 +13,20 @@ strictly one at a time, parallel BatchGetItem chunks would finish one after anot
 order and the observed chains of non-overlapping calls would depend on that queue, not on the
 service.
 
-And three changes to moto, for speed only (same answers), without which a 10^5-item table
-makes single requests take seconds:
-- TransactWriteItems deep-copies every table it touches (to roll back on failure): here only
-  the targeted items are saved and, if the transaction fails, restored (local.moto_rollback;
-  the embedded store of `make run` uses local.dynamo_backend, which also keeps memory flat);
-- a table Query scans every item of the table: here it looks the partition up;
-- responses are serialized by walking the output shape (~ms per item): here GetItem,
-  BatchGetItem, Query, BatchWriteItem and TransactWriteItems results, already DynamoDB JSON,
-  are dumped as they are.
+Otherwise it is the embedded store's backend (local.dynamo_backend), for the same reasons: without
+it a 10^5-item table makes single requests take seconds (whole-table copies per transaction, a
+Query that sorts the whole table, a serializer that walks every value) and memory grows per
+transaction. Its Query keeps the partition it reads per thread, so concurrent reads stay apart.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 from collections.abc import Iterable
 from typing import Any
 
 READS = (".GetItem", ".BatchGetItem", ".Query")
-PLAIN_JSON_OPERATIONS = frozenset(
-    {"GetItem", "BatchGetItem", "Query", "BatchWriteItem", "TransactWriteItems"}
-)
-
-
-def _partition_query() -> None:
-    from moto.dynamodb.models.table import Table
-
-    original_query, original_all_items = Table.query, Table.all_items
-    partition = threading.local()  # queries run concurrently: the override is per thread
-
-    def all_items(self: Any) -> Any:
-        if getattr(partition, "table", None) is self:
-            return partition.items
-        return original_all_items(self)
-
-    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
-        if index_name is not None or hash_key is None:
-            return original_query(self, hash_key, *args, **kwargs)
-        found = self.items.get(hash_key)  # .get: self.items is a defaultdict
-        partition.items = [] if found is None else list(found.values()) if self.range_key_attr else [found]
-        partition.table = self
-        try:
-            return original_query(self, hash_key, *args, **kwargs)
-        finally:
-            partition.table = partition.items = None
-
-    Table.all_items = all_items  # type: ignore[method-assign]
-    Table.query = query  # type: ignore[method-assign]
-
-
-def _plain_json_results() -> None:
-    from moto.dynamodb.responses import DynamoResult
-
-    original = DynamoResult.execute_result
-
-    def execute_result(self: Any, context: Any) -> Any:
-        if context.operation_model.name not in PLAIN_JSON_OPERATIONS:
-            return original(self, context)
-        return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(self.result)
-
-    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
-
-
-def speed_up_moto() -> None:
-    from local.moto_rollback import save_only_targeted_items
-
-    save_only_targeted_items()
-    _partition_query()
-    _plain_json_results()
 
 
 def serve() -> Any:
@@ -91,6 +34,7 @@ def serve() -> Any:
     from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
+    from local import dynamo_backend
     from local.dynamo import use_dummy_credentials
 
     class QuietHandler(MotoRequestHandler):
@@ -98,7 +42,7 @@ def serve() -> Any:
             pass
 
     use_dummy_credentials()
-    speed_up_moto()
+    dynamo_backend.install()
     moto_app = DomainDispatcherApplication(create_backend_app)
     writes = threading.Lock()
 

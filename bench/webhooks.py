@@ -101,7 +101,7 @@ def latency(deliveries: int) -> dict[str, Any]:
     from local.cfn import load_template
     from local.dynamo import EmbeddedDynamoDB, prepare_store
     from local.gateway import LocalApi
-    from local.invoke import DEMO_DATA
+    from local.store_setup import DEMO_DATA
 
     arrivals: list[float] = []
     got = threading.Event()
@@ -170,7 +170,7 @@ def latency(deliveries: int) -> dict[str, Any]:
 
 def _handler(function: str, env: dict[str, str]) -> Any:
     from local.cfn import load_template
-    from local.invoke import load_handler
+    from local.lambda_runtime import load_handler
 
     template = load_template(ROOT / "template.yaml")
     os.environ.update({**template.functions[function].env, **env})
@@ -182,7 +182,8 @@ def cpu(batches: int) -> dict[str, Any]:
 
     from local.cfn import ensure_tables, load_template
     from local.dynamo import use_dummy_credentials
-    from local.invoke import DEMO_DATA, LambdaContext
+    from local.lambda_runtime import LambdaContext
+    from local.store_setup import DEMO_DATA
     from reassign_core.ingest.loader import load_file
     from reassign_core.store.dynamo_json import encode_item
     from reassign_core.store.webhook_store import WebhookStore

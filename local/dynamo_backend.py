@@ -14,13 +14,15 @@ Plain moto 5.2 grows without bound under a stream of transactions, for two reaso
 Here a transaction journals only the items it touches (and the stream records it appends) and puts
 them back if it is cancelled; DynamoDB models keep no registry; and a Query on a table's key reads
 its own partition instead of sorting every item of the table. Same answers, same conditions; the
-server in local.dynamo still applies one request at a time, which makes each transaction atomic.
+server in local.dynamo still applies one request at a time, which makes each transaction atomic (the
+benchmark's store, bench.store_server, serves reads concurrently: a Query's partition is per thread).
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,14 +200,17 @@ def _key_of(table: Table, item: dict[str, Any]) -> dict[str, Any]:
     return key
 
 
+# The partition a Query is reading, per thread: the benchmark's store serves reads concurrently, so
+# two Queries on one table must not see each other's partition.
+_querying = threading.local()
+
+
 class PartitionedTable(Table):
     """A table whose key Query looks at one partition: moto sorts every item of the table."""
 
-    _partition: list[Item] | None = None
-
     def all_items(self) -> list[Item]:
-        if self._partition is not None:
-            return self._partition
+        if getattr(_querying, "table", None) is self:
+            return _querying.partition
         return super().all_items()
 
     def query(self, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
@@ -214,11 +219,12 @@ class PartitionedTable(Table):
         if index_name is not None or hash_key is None:
             return super().query(hash_key, *args, **kwargs)
         found: Any = self.items.get(hash_key)  # .get: `items` is a defaultdict
-        self._partition = [] if found is None else list(found.values()) if self.range_key_attr else [found]
+        partition = [] if found is None else list(found.values()) if self.range_key_attr else [found]
+        _querying.table, _querying.partition = self, partition
         try:
             return super().query(hash_key, *args, **kwargs)
         finally:
-            self._partition = None
+            _querying.table = _querying.partition = None
 
 
 # Answers that are DynamoDB JSON already: moto's generic serializer walks the operation's output

@@ -26,6 +26,16 @@ from reassign_core.store import keys  # noqa: E402
 from reassign_core.store.codec import from_wire  # noqa: E402
 from tests.factories import LambdaContext  # noqa: E402
 
+TESTS = ROOT / "tests"
+# Folders whose tests take long (tests/README.md): marked `slow`, which `make test-fast` leaves out.
+SLOW_FOLDERS = frozenset({"property", "concurrency", "e2e", "build"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.is_relative_to(TESTS) and item.path.relative_to(TESTS).parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_dns_lookups() -> Iterator[None]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,102 +92,100 @@ def fault_free(
     yield answer, after
 
 
-def _assert_one_reassignment(store: Any, data: dict[str, Any]) -> None:
-    state = StoreState.read(store)
-    assert len(state.audits["b-1"]) == 1
-    assert len(state.outbox) == 1
-    assert all_violations(state, data) == []
+@dataclass
+class Scene:
+    """One case's arrangement: b-1 loaded, what the fault-free reassignment answers and leaves,
+    faults ready on the functions' client, botocore's backoffs recorded instead of slept."""
+
+    store: Any
+    data: dict[str, Any]
+    faults: Faults
+    reassign_app: Any
+    expected: dict[str, Any]
+    after: dict[str, list[str]]
+    backoffs: list[float]
+
+    def reassign(self) -> dict[str, Any]:
+        return _http(self.reassign_app)
+
+    def assert_moved_once(self) -> None:
+        """The store holds exactly what the fault-free run left: one reassignment, one audit
+        record, one outbox event."""
+        assert self.store.snapshot() == self.after
+        state = StoreState.read(self.store)
+        assert len(state.audits["b-1"]) == 1
+        assert len(state.outbox) == 1
+        assert all_violations(state, self.data) == []
 
 
-def test_the_resend_of_a_lost_answer_is_answered_by_the_store_without_applying_twice(
+@pytest.fixture
+def scene(
     store: Any,
     data: dict[str, Any],
     faults: Faults,
     reassign_app: Any,
-    fault_free: Any,
+    fault_free: tuple[dict[str, Any], dict[str, list[str]]],
     botocore_backoffs: list[float],
-) -> None:
+) -> Scene:
     expected, after = fault_free
-    faults.on_sends("TransactWriteItems", {1: applied_then_lost()})
+    return Scene(store, data, faults, reassign_app, expected, after, botocore_backoffs)
 
-    answer = _http(reassign_app)
 
-    assert faults.sends["TransactWriteItems"] == 2  # botocore resent it, with the same token
-    assert faults.calls["TransactWriteItems"] == 1  # and that answer was enough
-    assert len(botocore_backoffs) == 1
-    assert answer["body"] == expected["body"]
-    assert store.snapshot() == after
-    _assert_one_reassignment(store, data)
+def test_the_resend_of_a_lost_answer_is_answered_by_the_store_without_applying_twice(scene: Scene) -> None:
+    scene.faults.on_sends("TransactWriteItems", {1: applied_then_lost()})
+
+    answer = scene.reassign()
+
+    assert scene.faults.sends["TransactWriteItems"] == 2  # botocore resent it, with the same token
+    assert scene.faults.calls["TransactWriteItems"] == 1  # and that answer was enough
+    assert len(scene.backoffs) == 1
+    assert answer["body"] == scene.expected["body"]
+    scene.assert_moved_once()
 
 
 def test_a_resend_failing_its_conditions_because_the_first_send_applied_is_recognised(
-    store: Any,
-    dynamo: Any,
-    data: dict[str, Any],
-    faults: Faults,
-    reassign_app: Any,
-    fault_free: Any,
-    botocore_backoffs: list[float],
+    scene: Scene, dynamo: Any
 ) -> None:
     # The store forgets the token between the sends, as plain moto did: the resend is judged afresh,
     # and fails its conditions (the booking's version moved on, with the first send).
-    expected, after = fault_free
-    faults.on_sends("TransactWriteItems", {1: applied_then_lost(then=dynamo.tokens.clear)})
+    scene.faults.on_sends("TransactWriteItems", {1: applied_then_lost(then=dynamo.tokens.clear)})
 
-    answer = _http(reassign_app)
+    answer = scene.reassign()
 
-    assert faults.sends["TransactWriteItems"] == 2
-    assert faults.calls["TransactWriteItems"] == 1  # no second decision, no second write
+    assert scene.faults.sends["TransactWriteItems"] == 2
+    assert scene.faults.calls["TransactWriteItems"] == 1  # no second decision, no second write
     assert answer["statusCode"] == 200
-    assert answer["body"] == expected["body"]
-    assert store.snapshot() == after
-    _assert_one_reassignment(store, data)
+    assert answer["body"] == scene.expected["body"]
+    scene.assert_moved_once()
 
 
-def test_when_the_resend_also_times_out_the_check_finds_the_first_send_applied(
-    store: Any,
-    data: dict[str, Any],
-    faults: Faults,
-    reassign_app: Any,
-    fault_free: Any,
-    botocore_backoffs: list[float],
-) -> None:
-    expected, after = fault_free
-    faults.on_sends("TransactWriteItems", {1: applied_then_lost(), 2: timed_out})
+def test_when_the_resend_also_times_out_the_check_finds_the_first_send_applied(scene: Scene) -> None:
+    scene.faults.on_sends("TransactWriteItems", {1: applied_then_lost(), 2: timed_out})
 
-    answer = _http(reassign_app)
+    answer = scene.reassign()
 
-    assert faults.sends["TransactWriteItems"] == 2
-    assert faults.calls["TransactWriteItems"] == 1
-    assert answer["body"] == expected["body"]
-    assert store.snapshot() == after
-    _assert_one_reassignment(store, data)
+    assert scene.faults.sends["TransactWriteItems"] == 2
+    assert scene.faults.calls["TransactWriteItems"] == 1
+    assert answer["body"] == scene.expected["body"]
+    scene.assert_moved_once()
 
 
-def test_when_the_check_cannot_be_made_the_answer_is_503_and_the_booking_moved_once(
-    store: Any,
-    data: dict[str, Any],
-    faults: Faults,
-    reassign_app: Any,
-    fault_free: Any,
-    botocore_backoffs: list[float],
-) -> None:
-    _, after = fault_free
+def test_when_the_check_cannot_be_made_the_answer_is_503_and_the_booking_moved_once(scene: Scene) -> None:
+    faults = scene.faults
 
     def store_down_for_reads() -> None:
         faults.fail("BatchGetItem", UNAVAILABLE["read-timeout"])
 
     faults.on_sends("TransactWriteItems", {1: applied_then_lost(then=store_down_for_reads), 2: timed_out})
 
-    answer = _http(reassign_app)
+    answer = scene.reassign()
 
     assert answer["statusCode"] == 503
     assert answer["body"]["error"]["code"] == "ServiceUnavailableException"
     assert answer["multiValueHeaders"]["Retry-After"] == ["1"]
     assert faults.injected["BatchGetItem"] == 1  # the check was tried
     faults.clear()
-    assert store.snapshot() == after
-    _assert_one_reassignment(store, data)
+    scene.assert_moved_once()
 
 
 @pytest.mark.parametrize(
@@ -199,17 +198,9 @@ def test_when_the_check_cannot_be_made_the_answer_is_503_and_the_booking_moved_o
     ],
 )
 def test_a_check_is_made_only_while_a_whole_store_call_still_fits_in_the_time_left(
-    store: Any,
-    data: dict[str, Any],
-    faults: Faults,
-    reassign_app: Any,
-    fault_free: Any,
-    botocore_backoffs: list[float],
-    monotonic: Monotonic,
-    seconds_lost: float,
-    status: int,
+    scene: Scene, monotonic: Monotonic, seconds_lost: float, status: int
 ) -> None:
-    expected, after = fault_free
+    faults = scene.faults
     calls_at_the_write: dict[str, int] = {}
 
     def time_passes() -> None:
@@ -218,31 +209,23 @@ def test_a_check_is_made_only_while_a_whole_store_call_still_fits_in_the_time_le
 
     faults.on_sends("TransactWriteItems", {1: applied_then_lost(then=time_passes), 2: timed_out})
 
-    answer = _http(reassign_app)
+    answer = scene.reassign()
 
     assert answer["statusCode"] == status
     if status == 200:
-        assert answer["body"] == expected["body"]
+        assert answer["body"] == scene.expected["body"]
     else:
         assert answer["multiValueHeaders"]["Retry-After"] == ["1"]
         assert dict(faults.calls) == calls_at_the_write  # gave up without another call
-    assert store.snapshot() == after
-    _assert_one_reassignment(store, data)
+    scene.assert_moved_once()
 
 
 def test_a_lost_write_is_recognised_even_after_someone_else_moved_the_booking_again(
-    store: Any,
-    dynamo: Any,
-    data: dict[str, Any],
-    faults: Faults,
-    reassign_app: Any,
-    fault_free: Any,
-    botocore_backoffs: list[float],
+    scene: Scene, dynamo: Any
 ) -> None:
     """The proof is the write's own audit record, not the booking's latest state: by the time the
     service looks, another request may have reassigned the booking on top of its write."""
-    expected, _ = fault_free
-    ours = expected["body"]["data"]["reassignedTo"]["id"]
+    ours = scene.expected["body"]["data"]["reassignedTo"]["id"]
     theirs = next(h for h in (2, 3, 4) if h not in (2, ours))  # neither the holder nor our winner
     other, executor = patient_service(dynamo.endpoint_url)
 
@@ -250,14 +233,14 @@ def test_a_lost_write_is_recognised_even_after_someone_else_moved_the_booking_ag
         other.reassign(ReassignRequest("b-1", actor_id=1, target_id=theirs))
         dynamo.tokens.clear()  # and our resend is judged afresh: it fails its conditions
 
-    faults.on_sends("TransactWriteItems", {1: applied_then_lost(then=someone_else_reassigns)})
+    scene.faults.on_sends("TransactWriteItems", {1: applied_then_lost(then=someone_else_reassigns)})
     try:
-        answer = _http(reassign_app)
+        answer = scene.reassign()
     finally:
         executor.shutdown()
 
-    assert answer["body"] == expected["body"]
-    state = StoreState.read(store)
+    assert answer["body"] == scene.expected["body"]
+    state = StoreState.read(scene.store)
     assert [r["toUserId"] for r in state.audits["b-1"]] == [ours, theirs]  # moved twice, not three times
     assert state.bookings["b-1"]["userId"] == theirs
-    assert all_violations(state, data) == []
+    assert all_violations(state, scene.data) == []

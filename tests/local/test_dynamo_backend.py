@@ -15,16 +15,21 @@ from local.dynamo import EmbeddedDynamoDB
 STREAMED = "Streamed"
 
 
-def _create(client: Any) -> None:
+def create_keyed_table(client: Any, name: str = STREAMED, *, streamed: bool = True) -> None:
+    """A table keyed PK/SK, like the service's (with a stream of new and old images if `streamed`)."""
     client.create_table(
-        TableName=STREAMED,
+        TableName=name,
         KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
         AttributeDefinitions=[
             {"AttributeName": "PK", "AttributeType": "S"},
             {"AttributeName": "SK", "AttributeType": "S"},
         ],
         BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        **(
+            {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
+            if streamed
+            else {}
+        ),
     )
 
 
@@ -49,7 +54,7 @@ def _stream_records(store: EmbeddedDynamoDB) -> list[dict[str, Any]]:
 @pytest.fixture
 def client(store: EmbeddedDynamoDB) -> Any:
     own = store.client()
-    _create(own)
+    create_keyed_table(own)
     own.put_item(TableName=STREAMED, Item={**_key("a", "1"), "v": {"N": "1"}})
     own.put_item(TableName=STREAMED, Item={**_key("a", "2"), "v": {"N": "2"}})
     own.put_item(TableName=STREAMED, Item={**_key("b", "1"), "v": {"N": "3"}})

@@ -15,23 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from reassign_core import runtime
+from reassign_core.ingest.bookings import BOOKING_FIELDS
 from reassign_core.ingest.dataset import parse_dataset
 from reassign_core.store import keys
 from reassign_core.store.codec import from_wire, to_wire
 from tests.derived_oracle import derived_items
 
-BOOKING_FIELDS = (
-    "uid",
-    "eventTypeId",
-    "userId",
-    "title",
-    "startTime",
-    "endTime",
-    "status",
-    "createdAt",
-    "attendees",
-    "responses",
-)
 DERIVED_PARTITIONS = ("CAL#", "ETHOST#", "ETCOUNT#", "AWAY#")
 
 

@@ -12,8 +12,9 @@ from local.cfn import Template
 from local.dynamo import EmbeddedDynamoDB
 from local.gateway import LocalApi, Response
 from reassign_core import sync_runtime
+from reassign_core.ingest.bookings import BOOKING_FIELDS
 from reassign_core.store.codec import Item
-from tests.property.store_state import BOOKING_FIELDS, _content, recomputed_derived
+from tests.property.store_state import _content, recomputed_derived
 from tests.sync.payloads import SECRET, signed
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,3 +46,25 @@ def test_lint_runs_the_pinned_redocly_cli_on_the_openapi_document() -> None:
     lock = json.loads((REPO / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/@redocly/cli"]["version"] == "2.77.0"
     assert json.loads((REPO / "package.json").read_text())["devDependencies"] == {"@redocly/cli": "2.77.0"}
+
+
+def test_test_fast_runs_the_suite_without_the_slow_tests() -> None:
+    assert '-m pytest -m "not slow"' in dry_run("test-fast")
+
+
+def test_the_slow_folders_tests_are_the_ones_marked_slow() -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--collect-only",
+        "-m",
+        "not slow",
+        "tests/build",
+        "tests/template",
+    ]
+    listed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False).stdout
+
+    assert "tests/template/test_makefile.py" in listed
+    assert "tests/build/" not in listed
+    assert "deselected" in listed

@@ -19,7 +19,7 @@ from reassign_core.store import codec, keys
 from reassign_core.store.codec import to_wire
 from reassign_core.store.loading import LoadStore
 from tests.factories import OUTSIDER_KEY, OWNER_KEY, LambdaContext, base_dataset, booking
-from tests.integration.test_authorizer import authorizer_event
+from tests.functions.test_authorizer import authorizer_event
 from tests.property.store_state import derived_drift
 
 
