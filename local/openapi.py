@@ -15,6 +15,7 @@ from typing import Any
 from local.cfn import load_template
 from local.dynamo import use_dummy_credentials
 from local.lambda_runtime import apply_env
+from reassign_core.api.envelopes import RETRY_AFTER_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "openapi.json"
@@ -126,10 +127,6 @@ SYNC_SCHEMAS: dict[str, Any] = {
 # Answers every route may give that no handler declares: API Gateway's own, and the header that
 # tells a client when to try again (every 409 and 503 carries it, docs/api.md).
 TOO_LARGE = _error("The body is over API Gateway's 10 MB limit")
-RETRY_AFTER_HEADER = {
-    "description": "Seconds to wait before trying again",
-    "schema": {"type": "integer", "minimum": 1},
-}
 RETRIED_STATUSES = ("409", "503")
 OPERATIONS_WITH_BODY = ("post", "put", "patch")
 
@@ -146,7 +143,11 @@ def _polish(schema: dict[str, Any]) -> None:
                 responses.setdefault("413", TOO_LARGE)
             for status in RETRIED_STATUSES:
                 if status in responses:
-                    responses[status]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+                    # Added to what the route documents (its X-RateLimit-* headers), not instead.
+                    responses[status]["headers"] = {
+                        **responses[status].get("headers", {}),
+                        **RETRY_AFTER_HEADER,
+                    }
             for parameter in operation.get("parameters", []):
                 # A one-value Literal (cal-api-version) comes out as `const`: clients and linters
                 # read the accepted values from `enum`.

@@ -62,6 +62,30 @@ def test_the_api_version_header_lists_its_one_value_and_retries_say_when() -> No
             assert "415" not in responses
 
 
+def test_retried_answers_keep_the_rate_limit_headers_and_refusals_before_counting_list_none() -> None:
+    document = json.loads(openapi.generate())
+    limit_headers = {
+        "X-RateLimit-Limit-Default",
+        "X-RateLimit-Remaining-Default",
+        "X-RateLimit-Reset-Default",
+    }
+
+    for path, operations in document["paths"].items():
+        if path.startswith("/sync/"):  # signed by Cal.com, never rate limited
+            continue
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for status in ("409", "429", "503"):
+                if status in responses:
+                    headers = responses[status]["headers"]
+                    assert limit_headers <= set(headers), (method, path, status)
+                    assert headers["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
+            for status in ("401", "403"):  # API Gateway's own refusals carry no X-RateLimit-*
+                assert not limit_headers & set(responses[status].get("headers", {})), (method, path)
+    sync = document["paths"]["/sync/calcom"]["post"]["responses"]
+    assert sync["503"]["headers"]["Retry-After"]["schema"]["minimum"] == 1
+
+
 def test_only_schemas_a_route_uses_are_listed_and_each_defines_what_it_requires() -> None:
     document = json.loads(openapi.generate())
     schemas = document["components"]["schemas"]

@@ -82,9 +82,17 @@ RATE_LIMIT_HEADERS: dict[str, Any] = {
     REMAINING_HEADER: {"description": "Requests left in the current 60-second window", "schema": _INTEGER},
     RESET_HEADER: {"description": "When the window ends (Unix seconds)", "schema": _INTEGER},
 }
+# Every 409, 429 and 503 says when to try again (docs/api.md); the OpenAPI document uses this one.
 RETRY_AFTER_HEADER: dict[str, Any] = {
-    "Retry-After": {"description": "Seconds until a retry may succeed", "schema": _INTEGER}
+    "Retry-After": {
+        "description": "Seconds until a retry may succeed",
+        "schema": {"type": "integer", "minimum": 1},
+    }
 }
+RETRIED_STATUSES = (409, 429, 503)
+# Statuses that may be API Gateway's own answer (the authorizer's refusals), sent before anything is
+# counted and so without the rate limit's headers: the document does not promise them there.
+_UNCOUNTED_STATUSES = (401, 403)
 RATE_LIMITED = (
     "Too many requests: these credentials' rate limit (X-RateLimit-*-Default, Retry-After), or the "
     "stage's throttle"
@@ -92,14 +100,17 @@ RATE_LIMITED = (
 
 
 def with_rate_limit_headers(responses: dict[int, OpenAPIResponse]) -> dict[int, OpenAPIResponse]:
-    """The responses with the rate limit's headers on each but the 401 (and Retry-After on the 429)."""
+    """The responses with the rate limit's headers on each but the 401 and 403 (which may be API
+    Gateway's own refusals, without them), and Retry-After on each 409, 429 and 503."""
     documented: dict[int, OpenAPIResponse] = {}
     for status, response in responses.items():
-        if status == 401:  # refused before anything is counted
-            documented[status] = response
-            continue
-        headers = {**RATE_LIMIT_HEADERS, **(RETRY_AFTER_HEADER if status in (429, 503) else {})}
-        documented[status] = {**response, "headers": {**response.get("headers", {}), **headers}}
+        headers = {
+            **({} if status in _UNCOUNTED_STATUSES else RATE_LIMIT_HEADERS),
+            **(RETRY_AFTER_HEADER if status in RETRIED_STATUSES else {}),
+        }
+        documented[status] = (
+            {**response, "headers": {**response.get("headers", {}), **headers}} if headers else response
+        )
     return documented
 
 
