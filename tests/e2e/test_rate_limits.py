@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from local.gateway import LocalApi
 from reassign_core import runtime, webhook_runtime
@@ -113,3 +114,34 @@ def test_errors_carry_the_headers_too(limited: Limited, store: Any) -> None:
     # Without credentials nothing is counted, and no limit is shown.
     anonymous = requests.get(f"{limited.url}/bookings/b-1/reassignments", timeout=30)
     assert anonymous.status_code == 401 and "X-RateLimit-Limit-Default" not in anonymous.headers
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "ResourceNotFoundException"])
+def test_a_counter_that_fails_leaves_the_request_uncounted_not_failed(
+    limited: Limited,
+    store: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    code: str,
+) -> None:
+    store.load(base_dataset())
+    detail = "User arn:aws:iam::123456789012:user/ci is not authorized"
+    for limiter in (runtime.rate_limiter(), webhook_runtime.rate_limiter()):
+        assert limiter is not None
+
+        def refuse(*_: Any) -> int:
+            raise ClientError({"Error": {"Code": code, "Message": detail}}, "UpdateItem")
+
+        monkeypatch.setattr(limiter._counter, "count", refuse)
+
+    read = limited.get("/bookings/b-1/reassignments")
+    reassigned = limited.post("/bookings/b-1/reassign")
+    webhooks = limited.get("/webhooks")
+
+    for answer in (read, reassigned, webhooks):
+        assert answer.status_code == 200, answer.text
+        assert "X-RateLimit-Limit-Default" not in answer.headers
+    assert store.booking("b-1")["userId"] == 3, "the reassignment went through"
+    warnings = [r for r in caplog.records if r.getMessage().startswith("Request not counted")]
+    assert len(warnings) == 3 and {getattr(r, "errorCode", None) for r in warnings} == {code}
+    assert detail not in caplog.text and all(detail not in str(r.__dict__) for r in warnings)

@@ -47,9 +47,12 @@ def rate_limited(
     except StoreUnavailable:  # the answer stands (a route that admitted has answered 503 already)
         logger.warning("Request not counted: the store is busy")
         return response
+    state = pending.state()
+    if state is None:  # the counter failed (logged): the answer stands, without the limit's headers
+        return response
     if refusal is not None and response.get("statusCode") != 429:
         response = too_many_requests(event, refusal.retry_after_seconds, headers)
-    _add_headers(response, pending.state().headers())
+    _add_headers(response, state.headers())
     return response
 
 

@@ -16,7 +16,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from reassign_core.domain.errors import RateLimited
+from aws_lambda_powertools import Logger
+
+from reassign_core.domain.errors import RateLimited, StoreUnavailable
 from reassign_core.domain.rate_limit import (
     ACCESS_TOKEN,
     API_KEY,
@@ -27,6 +29,8 @@ from reassign_core.domain.rate_limit import (
 )
 from reassign_core.settings import RateLimitSettings
 from reassign_core.store.rate_counter import RateCounter
+
+logger = Logger(child=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +49,36 @@ class PendingCount:
     window_seconds: int
     clock: Callable[[], float]
     _state: RateLimitState | None = field(default=None)
+    _not_counted: bool = field(default=False)
 
-    def state(self) -> RateLimitState:
-        """Waits for the count if it is still on its way."""
-        if self._state is None:
-            count = self.future.result()
+    def state(self) -> RateLimitState | None:
+        """Waits for the count if it is still on its way. None when the counter failed other than
+        by being busy (denied access, a missing table, a bug): the request goes uncounted rather
+        than failing. A busy store (StoreUnavailable) still raises: the route answers 503."""
+        if self._state is None and not self._not_counted:
+            try:
+                count = self.future.result()
+            except StoreUnavailable:
+                raise
+            except Exception as error:
+                self._not_counted = True
+                # The type and AWS error code only: never the message (it may quote keys or ARNs).
+                logger.warning(
+                    "Request not counted: the rate counter failed",
+                    extra={"error": type(error).__name__, "errorCode": _aws_error_code(error)},
+                )
+                return None
             self._state = RateLimitState(self.limit, count, Window(self.window_start, self.window_seconds))
         return self._state
 
     def refusal(self) -> RateLimited | None:
         state = self.state()
-        return RateLimited(state.retry_after(self.clock())) if state.exceeded else None
+        return RateLimited(state.retry_after(self.clock())) if state is not None and state.exceeded else None
+
+
+def _aws_error_code(error: BaseException) -> str | None:
+    response = getattr(error, "response", None)  # botocore's ClientError, without importing botocore
+    return response.get("Error", {}).get("Code") if isinstance(response, dict) else None
 
 
 class RateLimiter:
