@@ -21,7 +21,7 @@ from local.cfn import load_template
 from local.gateway.api import LocalApi
 from local.http_server import http_server
 from local.store_setup import DEMO_DATA, open_store
-from local.sync_secret import use_local_sync_secret
+from local.sync_secret import DEMO_SYNC_SECRET, use_local_sync_secret
 from reassign_core.ingest.dataset import DatasetError
 
 
@@ -64,8 +64,11 @@ def fail(message: str) -> int:
     return 1
 
 
-def sync_hint(url: str, secret: str, source: str) -> str:
-    return f"Cal.com webhook: {url}  secret ({source}): {secret}"
+def sync_hint(url: str, secret: str) -> str:
+    """Shows the secret only when it is the public demo one: a secret the user chose stays off screen."""
+    if secret == DEMO_SYNC_SECRET:
+        return f"Cal.com webhook: {url}  secret (demo secret; set CALCOM_SYNC_SECRET to choose one): {secret}"
+    return f"Cal.com webhook: {url}  secret: the one in CALCOM_SYNC_SECRET"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             f"port {args.port} is in use by another program; choose another: make run PORT={args.port + 1}"
         )
     template = load_template(args.template)
-    sync_secret, sync_source = use_local_sync_secret()  # before the local API gives its default
+    sync_secret, _ = use_local_sync_secret()  # before the local API gives its default
     with ExitStack() as stack:
         try:
             store = open_store(stack, template, args.endpoint_url, Path(args.data) if args.data else None)
@@ -104,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += [
             f"  {r.method:4} {base}/{r.stage}{r.resource}  ->  {r.function_id}" for r in template.routes()
         ]
-        lines.append(sync_hint(f"{base}/{api.default_api.stage}/sync/calcom", sync_secret, sync_source))
+        lines.append(sync_hint(f"{base}/{api.default_api.stage}/sync/calcom", sync_secret))
         key, uid = demo_hint(store.data)
         if key:
             lines.append(f"Demo API key: {key}")

@@ -11,8 +11,9 @@ import pytest
 from local.cfn import load_template
 from local.dynamo import EmbeddedDynamoDB, prepare_store
 from local.gateway import LocalApi
-from local.gateway.cli import demo_hint, main
+from local.gateway.cli import demo_hint, main, sync_hint
 from local.store_setup import DEMO_DATA
+from local.sync_secret import DEMO_SYNC_SECRET, use_local_sync_secret
 
 from .conftest import REAL_TEMPLATE
 
@@ -92,3 +93,15 @@ def test_the_banner_curl_works_against_the_real_template(store: EmbeddedDynamoDB
     assert response.json()["status"] == "success"
     assert api.handle("POST", f"/v2/bookings/{uid}/reassign").status == 401
     assert api.handle("GET", "/v2/nowhere", headers).status == 404
+
+
+def test_the_banner_shows_only_the_demo_sync_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "http://127.0.0.1:3000/v2/sync/calcom"
+    monkeypatch.delenv("CALCOM_SYNC_SECRET", raising=False)
+    demo, _ = use_local_sync_secret()
+    assert demo == DEMO_SYNC_SECRET and DEMO_SYNC_SECRET in sync_hint(url, demo)
+
+    monkeypatch.setenv("CALCOM_SYNC_SECRET", "whsec-chosen-by-the-user")
+    chosen, _ = use_local_sync_secret()
+    hint = sync_hint(url, chosen)
+    assert chosen not in hint and "CALCOM_SYNC_SECRET" in hint and url in hint
