@@ -40,11 +40,21 @@ class Directory:
         return found
 
     def caller(self, user_id: int) -> Caller | None:
-        """The user with every team role: one Query of the user's partition."""
+        """The user with every team role: one Query of the user's partition, its memberships and
+        profile only. Its REASSIGNS# index items (one per event type the user may reassign, which
+        can be many) decide nothing here, so they are not read: the caller's
+        `reassignable_event_types` stays empty."""
         request: dict[str, Any] = {
             "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk",
-            "ExpressionAttributeValues": encode_item({":pk": keys.user_partition(user_id)}),
+            # MEMBER#… sorts before PROFILE, and REASSIGNS#… after it.
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :first AND :last",
+            "ExpressionAttributeValues": encode_item(
+                {
+                    ":pk": keys.user_partition(user_id),
+                    ":first": keys.MEMBER_PREFIX,
+                    ":last": keys.user_profile(user_id)["SK"],
+                }
+            ),
             "ConsistentRead": True,
         }
         items: list[dict[str, Any]] = []

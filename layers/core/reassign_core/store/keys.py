@@ -43,9 +43,12 @@ def user_email(email: str) -> Key:
     return _key(f"EMAIL#{email.casefold()}", "USER")
 
 
+MEMBER_PREFIX = "MEMBER#"
+
+
 def membership(user_id: int, team_id: int) -> Key:
     """Stored under the user, so one Query returns a caller's profile and every team role."""
-    return _key(user_partition(user_id), f"MEMBER#{team_id:012d}")
+    return _key(user_partition(user_id), f"{MEMBER_PREFIX}{team_id:012d}")
 
 
 REASSIGNS_PREFIX = "REASSIGNS#"
