@@ -1,7 +1,8 @@
 """Wiring of the webhook functions from their environment: settings parsed once, clients made once.
 
 Settings (environment variables):
-- WEBHOOKS_TABLE, DATA_TABLE, CREDENTIALS_TABLE: the tables (the data table is only read);
+- WEBHOOKS_TABLE, DATA_TABLE, CREDENTIALS_TABLE: the tables (the data table is read, and written
+  only in the callers' rate-limit counters, RATE#…);
 - DELIVERY_QUEUE, DELIVERY_DEAD_LETTER_QUEUE: queue URLs (deployed) or names (locally);
 - WEBHOOK_RETRY_DELAYS: seconds between attempts, comma-separated (default 30,120,600,3600,21600);
 - RATE_LIMIT_API_KEY, RATE_LIMIT_ACCESS_TOKEN: requests per credential per minute (unset: none);
