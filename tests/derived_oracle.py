@@ -4,7 +4,7 @@ The service, the loader (and later the sync) keep derived items by applying chan
 reassign_core.domain.bookkeeping; this is the independent recomputation they are checked against:
 calendar days (busy ACCEPTED/PENDING bookings of every person, out-of-office spells), last-booked
 times, timelines and interval counters of each event type's round-robin hosts, the counted bookings
-on the interval counters and each user's out-of-office spells.
+in their interval's shard items and each user's out-of-office spells.
 """
 
 from __future__ import annotations
@@ -96,7 +96,5 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
                 for interval in selection.all_interval_ids(b.created_at, b.start):
                     counts[interval][user_id] += 1
         for interval, per_host in sorted(counts.items()):
-            yield {
-                **codec.interval_counts_item(event_type.id, interval, per_host),
-                **codec.counted_attributes(counted[interval]),
-            }
+            yield codec.interval_counts_item(event_type.id, interval, per_host)
+            yield from codec.counted_items(event_type.id, interval, counted[interval])

@@ -31,7 +31,7 @@ from reassign_core.domain.models import (
     TimestampBasis,
     UserProfile,
 )
-from reassign_core.store import derived
+from reassign_core.store import derived, keys
 
 # Users 2, 3 and 4 are round-robin hosts of event type 100; 5 is a user who hosts nothing.
 WHO = UserDirectory(
@@ -256,4 +256,12 @@ def test_calendar_days_and_stats_are_written_on_condition_of_the_version_read() 
     )
     assert day["Item"]["version"] == {"N": "7"}
     assert stats["ConditionExpression"] == "attribute_not_exists(PK)"  # read as absent
-    assert [next(iter(a)) for a in actions[2:]] == ["Update"] * 4 + ["Put"]  # counters added to; timeline put
+    # Four intervals: each one's counters added to, then the booking's entry set on its shard of
+    # each; the timeline entry put.
+    assert [next(iter(a)) for a in actions[2:]] == ["Update"] * 8 + ["Put"]
+    counters, entries = actions[2:6], actions[6:10]
+    assert all(a["Update"]["UpdateExpression"].startswith("ADD ") for a in counters)
+    assert all(a["Update"]["UpdateExpression"].startswith("SET ") for a in entries)
+    assert {a["Update"]["Key"]["SK"]["S"].rsplit("#", 1)[1] for a in entries} == {
+        f"{keys.counted_shard(booking().uid):02d}"
+    }

@@ -173,6 +173,37 @@ def test_a_transaction_cancelled_by_throttling_is_a_503(
     assert store.snapshot() == before
 
 
+ITEM_TOO_LARGE = "Item size to update has exceeded the maximum allowed size"
+
+
+def _item_too_large() -> Any:
+    """A transaction DynamoDB cancelled because one of its updates would pass the item limit."""
+    answer, parsed = error_answer("TransactionCanceledException", reasons=["None", "ValidationError"])()
+    parsed["CancellationReasons"][1]["Message"] = ITEM_TOO_LARGE
+    return answer, parsed
+
+
+def test_a_write_over_the_item_size_limit_is_a_clear_logged_error_that_changes_nothing(
+    store: Any, data: dict[str, Any], faults: Faults, reassign_app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = store.snapshot()
+    faults.fail("TransactWriteItems", _item_too_large)
+
+    answer = _http(reassign_app, ROUTES["auto"])
+
+    assert answer["statusCode"] == 500
+    assert answer["body"]["error"]["code"] == "InternalServerErrorException"
+    assert "size limit" in answer["body"]["error"]["message"]
+    assert faults.calls["TransactWriteItems"] == 1  # retrying cannot help: not retried
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage() for r in errors] == [
+        "DynamoDB refused a write: an item would pass the 400 KB item size limit"
+    ]
+    assert all(r.exc_info is None for r in errors)  # said plainly, without a trace
+    assert "Traceback" not in json.dumps(answer["body"])
+    assert store.snapshot() == before
+
+
 # --- a write that landed but whose answer was lost -------------------------------------------
 
 

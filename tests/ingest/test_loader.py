@@ -109,9 +109,11 @@ def test_loader_writes_calendars_stats_timeline_and_counters(store: Any) -> None
     assert store.item(keys.interval_counts(100, "MONTH#CREATED_AT#2026-11")) == {
         **keys.interval_counts(100, "MONTH#CREATED_AT#2026-11"),
         "u2": 1,
-        # The counted booking itself (created, organizer, hosts counted for): the calibration's input.
-        "b#b-1": "2026-11-20T08:00:00.000Z/2/2",
     }
+    # The counted booking itself (created, organizer, hosts counted for), the calibration's input,
+    # on the one shard item its uid hashes to.
+    shard = keys.counted_bookings(100, "MONTH#CREATED_AT#2026-11", keys.counted_shard("b-1"))
+    assert store.item(shard) == {**shard, "b#b-1": "2026-11-20T08:00:00.000Z/2/2"}
     assert store.item(keys.interval_counts(100, "DAY#START_TIME#2050-01-07"))["u2"] == 1
     assert store.item({"PK": "ETHOST#100#2", "SK": "BOOKED#2026-11-20T08:00:00.000Z#b-1"}) is not None
 

@@ -102,12 +102,9 @@ class DerivedMemory:
     def items(self) -> list[Item]:
         found = [codec.calendar_day_item(day) for day in self.calendars.values()]
         found += [codec.host_stats_item(e, u, stats) for (e, u), stats in self.stats.items()]
+        found += [codec.interval_counts_item(e, i, counts) for (e, i), counts in self.counters.items()]
         found += [
-            {
-                **codec.interval_counts_item(e, i, self.counters.get((e, i), {})),
-                **codec.counted_attributes(self.counted.get((e, i), {})),
-            }
-            for e, i in self.counters.keys() | self.counted.keys()
+            item for (e, i), entries in self.counted.items() for item in codec.counted_items(e, i, entries)
         ]
         found += [codec.away_item(user_id, spells) for user_id, spells in self.spells.items()]
         found += [

@@ -11,6 +11,7 @@ from reassign_core.domain.models import (
     BookingStatus,
     BusyEntry,
     CalendarDay,
+    CountedBooking,
     EventType,
     Host,
     HostStats,
@@ -145,3 +146,23 @@ def test_a_malformed_stats_item_is_an_error_not_a_host_never_booked() -> None:
 def test_a_range_cannot_start_at_24_00() -> None:
     with pytest.raises(ValueError, match="24:00"):
         schedule_codec.time_range("24:00", "24:00")
+
+
+def test_an_intervals_counted_bookings_spread_over_its_shards_and_read_back_whole() -> None:
+    created = datetime(2050, 1, 3, 9, 0, tzinfo=UTC)
+    entries = {
+        f"booking-{n}": CountedBooking(created, 2 + n % 5, frozenset({2 + n % 5, 9})) for n in range(3200)
+    }
+
+    items = codec.counted_items(100, "MONTH#CREATED_AT#2050-01", entries)
+
+    assert len(items) == keys.COUNTED_SHARDS
+    assert {(i["PK"], i["SK"]) for i in items} == {
+        ("ETCOUNT#100", f"MONTH#CREATED_AT#2050-01#COUNTED#{shard:02d}")
+        for shard in range(keys.COUNTED_SHARDS)
+    }
+    # Evenly enough that no shard holds much more than its share (200 each here).
+    assert max(len(i) - 2 for i in items) < 200 * 1.3
+    assert sorted(codec.counted_from_items(items), key=repr) == sorted(entries.values(), key=repr)
+    # A uid's shard is a stable hash (not Python's per-process one): every writer agrees on it.
+    assert keys.counted_shard("b-1") == 5

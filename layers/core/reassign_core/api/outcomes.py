@@ -39,6 +39,7 @@ _MAPPING: tuple[tuple[type[errors.ReassignError], int, str], ...] = (
     (errors.IdempotencyKeyReused, 422, "UnprocessableEntityException"),
     (errors.RateLimited, 429, "TooManyRequestsException"),
     (errors.StoreUnavailable, 503, "ServiceUnavailableException"),
+    (errors.StoreItemTooLarge, 500, "InternalServerErrorException"),
 )
 # Statuses a client may retry after a short wait.
 _RETRY_AFTER = {409: 1, 503: 1}

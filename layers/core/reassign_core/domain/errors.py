@@ -80,6 +80,16 @@ class StoreUnavailable(ReassignError):
         super().__init__("The booking store is busy; retry shortly.")
 
 
+class StoreItemTooLarge(ReassignError):
+    """DynamoDB refused a write: an item it changes would pass the 400 KB item limit. Nothing was
+    written; retrying does not help, so it is no StoreUnavailable."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The change could not be saved: a record it touches has reached the store's size limit."
+        )
+
+
 class CommitOutcomeUnknown(StoreUnavailable):
     """The store failed while the transaction was sent (a timeout, a dropped connection, an error
     after botocore's resend): it may or may not have applied. Internal: the service finds out."""

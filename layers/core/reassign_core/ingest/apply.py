@@ -120,6 +120,11 @@ def _footprint(edits: Edits) -> set[tuple[Any, ...]]:
         *(("day", k) for k in reads.calendar_days),
         *(("stats", k) for k in reads.stats),
         *(("counter", k) for k in edits.counters),
+        *(
+            ("counted", k, shard)
+            for k, entries in edits.counted.items()
+            for shard in codec.counted_by_shard(entries)
+        ),
         *(("timeline", h, uid) for h, uids in edits.timeline_added.items() for uid in uids),
         *(("timeline", h, uid) for h, uids in edits.timeline_removed.items() for uid in uids),
     }

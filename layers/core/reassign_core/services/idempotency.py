@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from reassign_core.domain.errors import IdempotencyInFlight, IdempotencyKeyReused, StoreUnavailable
 from reassign_core.domain.models import RequestSource
 from reassign_core.services.reassign import ReassignRequest
-from reassign_core.store.repository import is_store_unavailable
+from reassign_core.store.failures import is_store_unavailable
 
 RESPONSE_TTL_SECONDS = 24 * 60 * 60
 

@@ -376,10 +376,10 @@ def counted_text(entry: CountedBooking) -> str:
     return f"{iso(entry.created_at)}/{entry.organizer_id}/{','.join(map(str, sorted(entry.hosts)))}"
 
 
-def counted_from_item(item: Mapping[str, Any] | None) -> list[CountedBooking]:
-    """The interval's counted bookings, from the interval-counts item's `b#<uid>` attributes."""
+def counted_from_items(items: Iterable[Mapping[str, Any]]) -> list[CountedBooking]:
+    """The interval's counted bookings, from its shard items' `b#<uid>` attributes."""
     found = []
-    for name, text in (item or {}).items():
+    for name, text in (pair for item in items for pair in item.items()):
         if name.startswith(keys.COUNTED_PREFIX):
             created, organizer, hosts = text.split("/")
             found.append(
@@ -390,6 +390,22 @@ def counted_from_item(item: Mapping[str, Any] | None) -> list[CountedBooking]:
 
 def counted_attributes(entries: Mapping[str, CountedBooking]) -> Item:
     return {keys.counted_attribute(uid): counted_text(entry) for uid, entry in entries.items()}
+
+
+def counted_by_shard[T](entries: Mapping[str, T]) -> dict[int, dict[str, T]]:
+    """Counted-booking entries (by uid) grouped by the shard item that holds them."""
+    shards: dict[int, dict[str, T]] = {}
+    for uid, entry in entries.items():
+        shards.setdefault(keys.counted_shard(uid), {})[uid] = entry
+    return shards
+
+
+def counted_items(event_type_id: int, interval: str, entries: Mapping[str, CountedBooking]) -> list[Item]:
+    """An interval's counted bookings as its shard items (only the shards that hold any)."""
+    return [
+        {**keys.counted_bookings(event_type_id, interval, shard), **counted_attributes(mine)}
+        for shard, mine in sorted(counted_by_shard(entries).items())
+    ]
 
 
 def away_item(user_id: int, spells: Iterable[Interval]) -> Item:

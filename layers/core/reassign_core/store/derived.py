@@ -51,14 +51,16 @@ def derived_actions(table: str, writes: DerivedWrites) -> list[Action]:
         actions.append(
             put_versioned(table, codec.host_stats_item(event_type_id, user_id, fresh), stats.version)
         )
-    for event_type_id, interval in sorted(writes.counters.keys() | writes.counted.keys()):
-        key = keys.interval_counts(event_type_id, interval)
-        deltas = writes.counters.get((event_type_id, interval), {})
-        entries = writes.counted.get((event_type_id, interval), {})
-        added = {keys.counter_attribute(u): d for u, d in deltas.items()}
-        put = codec.counted_attributes({uid: e for uid, e in entries.items() if e is not None})
-        removed = [keys.counted_attribute(uid) for uid, e in entries.items() if e is None]
-        actions.append(_update(table, key, added=added, put=put, removed=removed))
+    for (event_type_id, interval), deltas in sorted(writes.counters.items()):
+        added = {keys.counter_attribute(u): d for u, d in deltas.items() if d}
+        if added:
+            actions.append(_update(table, keys.interval_counts(event_type_id, interval), added=added))
+    for (event_type_id, interval), entries in sorted(writes.counted.items()):
+        for shard, mine in sorted(codec.counted_by_shard(entries).items()):
+            put = codec.counted_attributes({uid: e for uid, e in mine.items() if e is not None})
+            removed = [keys.counted_attribute(uid) for uid, e in mine.items() if e is None]
+            key = keys.counted_bookings(event_type_id, interval, shard)
+            actions.append(_update(table, key, put=put, removed=removed))
     for user_id, spells in sorted(writes.away_spells.items()):
         put = {keys.away_attribute(s.start, s.end): True for s, kept in spells.items() if kept}
         removed = [keys.away_attribute(s.start, s.end) for s, kept in spells.items() if not kept]

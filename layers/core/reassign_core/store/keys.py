@@ -128,11 +128,24 @@ def counter_attribute(user_id: int) -> str:
 
 
 COUNTED_PREFIX = "b#"
+# The counted bookings of an interval are spread over this many items, so none nears DynamoDB's
+# 400 KB item limit (about 5,900 entries each) and an update is billed for one shard, not all.
+COUNTED_SHARDS = 16
+
+
+def counted_shard(uid: str) -> int:
+    """A booking's shard: a stable hash of its uid, so every writer picks the same one."""
+    return int.from_bytes(hashlib.sha256(uid.encode("utf-8")).digest()[:4], "big") % COUNTED_SHARDS
+
+
+def counted_bookings(event_type_id: int, interval_id: str, shard: int) -> Key:
+    """One shard of an interval's counted bookings, next to its counts item (same partition)."""
+    return _key(f"ETCOUNT#{event_type_id}", f"{interval_id}#COUNTED#{shard:02d}")
 
 
 def counted_attribute(uid: str) -> str:
-    """A counted booking's entry on the interval-counts item (its creation time, organizer and
-    hosts): one attribute per booking, so writers set and remove their own without a read."""
+    """A counted booking's entry on its shard item (its creation time, organizer and hosts): one
+    attribute per booking, so writers set and remove their own without a read."""
     return f"{COUNTED_PREFIX}{uid}"
 
 

@@ -14,7 +14,6 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -29,42 +28,17 @@ from reassign_core.store import codec, keys, schedule_codec
 from reassign_core.store.audit import AuditRecord, audit_record_from_item
 from reassign_core.store.codec import Item, LazyMapping, WireItem, from_wire, to_wire
 from reassign_core.store.derived import calendar_check, derived_actions
+from reassign_core.store.failures import (
+    CONFLICT_REASONS,
+    OUTCOME_UNKNOWN_CODES,
+    is_item_too_large,
+    item_too_large,
+    translated_store_errors,
+)
 
 BATCH_GET_LIMIT = 100
 NEVER_BOOKED = HostStats(last_booked_at=None, version=0)
 OUTBOX_RETENTION = timedelta(days=7)
-# Error codes that mean "DynamoDB is busy or failing, try later" once botocore's retries are spent.
-RETRYABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "LimitExceededException",
-    }
-)
-CONFLICT_REASONS = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
-# Also after botocore's retries: a resend of a transaction still being applied under its token.
-OUTCOME_UNKNOWN_CODES = RETRYABLE_CODES | {"TransactionInProgressException"}
-
-
-def is_store_unavailable(error: BaseException | None) -> bool:
-    """DynamoDB throttled, failed or timed out (after botocore's retries): the caller may retry later."""
-    if isinstance(error, BotoCoreError):  # timeouts, connection failures
-        return True
-    return isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in RETRYABLE_CODES
-
-
-@contextmanager
-def translated_store_errors() -> Iterator[None]:
-    """DynamoDB's throttling, failures and timeouts (after botocore's retries) become StoreUnavailable."""
-    try:
-        yield
-    except (ClientError, BotoCoreError) as error:
-        if is_store_unavailable(error):
-            raise StoreUnavailable from error
-        raise
 
 
 def _chunks[T](values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -141,6 +115,15 @@ class ReassignRepository:
             if request.counter_interval
             else None
         )
+        # The calibration's input, in the same batch as the counts (read only when they are).
+        shard_keys = (
+            [
+                keys.counted_bookings(event_type.id, request.counter_interval, shard)
+                for shard in range(keys.COUNTED_SHARDS)
+            ]
+            if request.counter_interval
+            else []
+        )
         holder_latest = (
             self._executor.submit(
                 self._latest_booking_other_than, event_type.id, request.holder_timeline_of, booking
@@ -154,6 +137,7 @@ class ReassignRepository:
                 *schedule_keys.values(),
                 *calendar_keys.values(),
                 *filter(None, [counts_key]),
+                *shard_keys,
                 *away_keys.values(),
             ]
         )
@@ -178,7 +162,9 @@ class ReassignRepository:
             ),
             interval_counts=codec.interval_counts_from_item(counts, request.counters_of),
             holder_latest_other=holder_latest.result() if holder_latest else None,
-            counted=codec.counted_from_item(counts),
+            counted=codec.counted_from_items(
+                from_wire(shard) for key in shard_keys if (shard := lookup(key)) is not None
+            ),
             away={user_id: codec.away_from_item(lookup(key)) for user_id, key in away_keys.items()},
             interval=request.interval,
         )
@@ -248,6 +234,8 @@ class ReassignRepository:
             code = error.response.get("Error", {}).get("Code")
             if code in OUTCOME_UNKNOWN_CODES:
                 raise CommitOutcomeUnknown from error
+            if is_item_too_large(error):
+                raise item_too_large() from error
             if code != "TransactionCanceledException":
                 raise
             reasons = {r.get("Code") for r in error.response.get("CancellationReasons", [])}
