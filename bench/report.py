@@ -93,7 +93,7 @@ def goals(sizes: dict[str, dict[str, Any]], cold: dict[str, Any] | None) -> list
     if previews:
         found.append(
             {
-                "goal": "candidates: the reassignment's round trips less its write, nothing written",
+                "goal": "candidates: one round trip fewer than a reassignment, no write but the rate count",
                 "observed": {k: p["round_trips"]["max"] for k, p in previews.items()},
                 "pass": all(
                     p["round_trips"]["max"] == trips[k] - 1 and p["dynamodb_requests"]["items_written"] == 0
@@ -170,7 +170,8 @@ def print_table(results: dict[str, Any]) -> None:
             print(
                 f"  GET {route} at {hosts} hosts: {figures['round_trips']['median']:g} round trips, "
                 f"{d['calls']:g} calls, {d['items_read']:g} items read, {d['rcu']:g} RCU, "
-                f"{d['items_written']} written, {figures['service_cpu_ms']:.1f} ms service CPU",
+                f"{d['items_written']} written (+{d.get('rate_limit_counts', 0)} rate count), "
+                f"{figures['service_cpu_ms']:.1f} ms service CPU",
                 file=out,
             )
     if results.get("cold_start"):
