@@ -94,9 +94,12 @@ def goals(sizes: dict[str, dict[str, Any]], cold: dict[str, Any] | None) -> list
         found.append(
             {
                 "goal": "candidates: one round trip fewer than a reassignment, no write but the rate count",
-                "observed": {k: p["round_trips"]["max"] for k, p in previews.items()},
+                # Medians, as for the reassignment: at 1000 hosts a wave's last chunk can start
+                # after its first has answered (the GIL), which lengthens the chain now and then.
+                "observed": {k: p["round_trips"]["median"] for k, p in previews.items()},
                 "pass": all(
-                    p["round_trips"]["max"] == trips[k] - 1 and p["dynamodb_requests"]["items_written"] == 0
+                    p["round_trips"]["median"] == trips[k] - 1
+                    and p["dynamodb_requests"]["items_written"] == 0
                     for k, p in previews.items()
                 ),
             }

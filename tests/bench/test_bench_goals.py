@@ -45,3 +45,19 @@ def test_cold_start_from_the_source_tree_never_passes() -> None:
 
 def test_the_other_goals_hold_for_sizes_within_them() -> None:
     assert all(g["pass"] for g in goals(SIZES, None))
+
+
+def _candidates_goal(median: int, most: int, written: int = 0) -> dict[str, Any]:
+    preview = {
+        "round_trips": {"median": median, "max": most},
+        "dynamodb_requests": {"items_written": written},
+    }
+    sizes = {k: {**v, "read_routes": {"reassignment-candidates": preview}} for k, v in SIZES.items()}
+    return next(g for g in goals(sizes, None) if g["goal"].startswith("candidates"))
+
+
+def test_the_candidates_goal_is_judged_on_the_median_like_the_reassignment() -> None:
+    assert _candidates_goal(median=3, most=4)["pass"] is True  # one late chunk now and then
+    assert _candidates_goal(median=3, most=3)["observed"] == {"10": 3, "100": 3, "1000": 3}
+    assert _candidates_goal(median=4, most=4)["pass"] is False  # no round trip saved
+    assert _candidates_goal(median=3, most=3, written=1)["pass"] is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from fractions import Fraction
 
 from reassign_core.domain import selection
 from reassign_core.domain.models import (
@@ -146,6 +147,20 @@ def test_shortfall_is_measured_over_all_round_robin_hosts_even_unavailable_ones(
     et = event_type(*hosts, weights=True)
     available = [hosts[0], hosts[1]]
     assert ids(selection.by_weight(available, et.round_robin_hosts, {2: 5, 3: 2, 4: 20})) == [2]
+
+
+def test_shortfalls_are_the_exact_fractions_times_one_common_positive_factor() -> None:
+    # Calibrations with different denominators (1/3, 5/7): the scaled integers must be the exact
+    # shortfalls (T + C) * weight / W - (count + c) times the same positive factor for every host.
+    hosts = (host(2, 0, weight=100), host(3, 1, weight=50), host(4, 2, weight=25))
+    et = event_type(*hosts, weights=True)
+    counts = {2: 4, 3: 1, 4: 0}
+    calibration = {2: Fraction(0), 3: Fraction(1, 3), 4: Fraction(5, 7)}
+    total = sum(counts.values()) + sum(calibration.values())
+    exact = {h.user_id: total * h.weight / 175 - counts[h.user_id] - calibration[h.user_id] for h in hosts}
+    scaled = selection.shortfalls(hosts, et.round_robin_hosts, counts, calibration)
+    factors = {Fraction(scaled[u]) / exact[u] for u in exact}
+    assert len(factors) == 1 and factors.pop() > 0
 
 
 def test_fixed_hosts_take_no_part_in_the_weighted_share() -> None:

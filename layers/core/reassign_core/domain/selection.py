@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +20,7 @@ from reassign_core.domain.models import (
 )
 
 NEVER = datetime.min.replace(tzinfo=UTC)
+_ZERO = Fraction(0)
 
 
 def candidates(event_type: EventType, booking: Booking) -> list[Host]:
@@ -98,7 +100,7 @@ def calibrations(
 
     result: dict[int, Fraction] = {}
     for host in round_robin_hosts:
-        c = Fraction(0)
+        c = _ZERO
         joined = host.created_at
         if joined is not None and joined >= interval.start:
             before = by_others(host.user_id, None, joined, high_included=False)
@@ -113,7 +115,7 @@ def calibrations(
     return result
 
 
-def _keep_max(hosts: list[Host], score: Mapping[int, int | Fraction]) -> list[Host]:
+def _keep_max(hosts: list[Host], score: Mapping[int, int]) -> list[Host]:
     best = max(score[h.user_id] for h in hosts)
     return [h for h in hosts if score[h.user_id] == best]
 
@@ -123,19 +125,24 @@ def shortfalls(
     round_robin_hosts: Sequence[Host],
     counts: Mapping[int, int],
     calibration: Mapping[int, Fraction] | None = None,
-) -> dict[int, Fraction]:
-    """How far each host is below its weighted share of the interval's bookings:
-    (T + C) * weight / W - (count + c), in exact fractions."""
+) -> dict[int, int]:
+    """How far each host is below its weighted share of the interval's bookings,
+    (T + C) * weight / W - (count + c), exactly, as integers scaled by one common positive factor
+    (W times the calibrations' common denominator): they compare as the fractions do, and a
+    thousand hosts cost integer products instead of a thousand fraction reductions."""
     c = calibration or {}
-    total = sum(counts.get(h.user_id, 0) for h in round_robin_hosts) + sum(
-        c.get(h.user_id, 0) for h in round_robin_hosts
-    )
+    scale = math.lcm(*(c.get(h.user_id, _ZERO).denominator for h in (*round_robin_hosts, *hosts)))
+
+    def own(user_id: int) -> int:
+        """The host's count plus its calibration, scaled."""
+        ci = c.get(user_id, _ZERO)
+        return counts.get(user_id, 0) * scale + ci.numerator * (scale // ci.denominator)
+
+    total = sum(own(h.user_id) for h in round_robin_hosts)
     weight_sum = sum(h.weight for h in round_robin_hosts)
-
-    def share(host: Host) -> Fraction:
-        return Fraction(total * host.weight, weight_sum) if weight_sum else Fraction(0)
-
-    return {h.user_id: share(h) - counts.get(h.user_id, 0) - c.get(h.user_id, 0) for h in hosts}
+    if not weight_sum:  # no shares: only the counts matter
+        return {h.user_id: -own(h.user_id) for h in hosts}
+    return {h.user_id: total * h.weight - weight_sum * own(h.user_id) for h in hosts}
 
 
 def by_weight(
@@ -170,8 +177,8 @@ def ranking(
         else {}
     )
 
-    def key(host: Host) -> tuple[Fraction | int, int, int, datetime, int]:
-        weighted: tuple[Fraction | int, int] = (
+    def key(host: Host) -> tuple[int, int, int, datetime, int]:
+        weighted: tuple[int, int] = (
             (-shortfall[host.user_id], -host.weight) if event_type.weights_enabled else (0, 0)
         )
         return (*weighted, -host.priority, last_booked.get(host.user_id) or NEVER, host.position)
