@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import ipaddress
 import json
@@ -55,6 +56,43 @@ def _no_dns_lookups() -> Iterator[None]:
     socket.getaddrinfo = local_only
     yield
     socket.getaddrinfo = real
+
+
+def refuse_beyond_loopback(sock: socket.socket, address: Any) -> None:
+    """Raise unless `address` (a connect() argument) is on this machine: 127.0.0.0/8, ::1 (IPv4-mapped
+    too), `localhost`, or not an IP socket at all."""
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    host = str(address[0])
+    try:
+        ip = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        if host == "localhost":
+            return
+    else:
+        mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+        if (mapped or ip).is_loopback:
+            return
+    raise ConnectionRefusedError(errno.ECONNREFUSED, f"{host}: tests connect to loopback addresses only")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _loopback_only() -> Iterator[None]:
+    """No test sends a packet beyond this machine: a connection anywhere else is refused here, before
+    the operating system is asked (what the code under test refuses by itself, it refuses first)."""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        refuse_beyond_loopback(sock, address)
+        real_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: Any) -> int:
+        refuse_beyond_loopback(sock, address)
+        return real_connect_ex(sock, address)
+
+    socket.socket.connect, socket.socket.connect_ex = connect, connect_ex  # type: ignore[method-assign]
+    yield
+    socket.socket.connect, socket.socket.connect_ex = real_connect, real_connect_ex  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")

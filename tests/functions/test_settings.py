@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from reassign_core.settings import AuthorizerSettings, ReassignSettings, SettingsError, read_settings
+from local.cfn import load_template
+from reassign_core.settings import (
+    AuthorizerSettings,
+    DeliverySettings,
+    FanoutSettings,
+    RateLimitSettings,
+    ReassignSettings,
+    SettingsError,
+    StoreSettings,
+    SubscriptionSettings,
+    read_settings,
+)
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 REASSIGN = {"DATA_TABLE": "data", "OUTBOX_TABLE": "outbox", "IDEMPOTENCY_TABLE": "idempotency"}
 
@@ -54,3 +69,43 @@ def test_settings_are_read_from_the_process_environment_by_default(monkeypatch: 
     monkeypatch.setenv("CREDENTIALS_TABLE", "from-the-environment")
 
     assert read_settings(AuthorizerSettings).credentials_table == "from-the-environment"
+
+
+def test_each_webhook_function_names_what_it_lacks_and_guesses_no_table_or_queue() -> None:
+    with pytest.raises(SettingsError) as raised:
+        read_settings(DeliverySettings, {"WEBHOOKS_TABLE": "hooks"})
+    assert "DELIVERY_QUEUE is not set" in str(raised.value)
+    assert "DELIVERY_DEAD_LETTER_QUEUE is not set" in str(raised.value)
+
+    with pytest.raises(SettingsError) as raised:
+        read_settings(FanoutSettings, {"DELIVERY_QUEUE": "q"})
+    assert "WEBHOOKS_TABLE is not set" in str(raised.value)
+    assert "DATA_TABLE is not set" in str(raised.value)
+
+    with pytest.raises(SettingsError, match="CREDENTIALS_TABLE is not set"):
+        read_settings(SubscriptionSettings, {"WEBHOOKS_TABLE": "hooks", "DATA_TABLE": "data"})
+
+
+def test_bad_retry_delays_fail_the_delivery_function_at_start() -> None:
+    queues = {"WEBHOOKS_TABLE": "h", "DELIVERY_QUEUE": "q", "DELIVERY_DEAD_LETTER_QUEUE": "dlq"}
+    assert read_settings(DeliverySettings, queues).retry_delays  # the default schedule
+    with pytest.raises(SettingsError, match="WEBHOOK_RETRY_DELAYS"):
+        read_settings(DeliverySettings, {**queues, "WEBHOOK_RETRY_DELAYS": "soon"})
+
+
+@pytest.mark.parametrize(
+    ("function", "kinds"),
+    [
+        ("ReassignFunction", (ReassignSettings, RateLimitSettings)),
+        ("AuthorizerFunction", (AuthorizerSettings,)),
+        ("WebhooksFunction", (SubscriptionSettings, RateLimitSettings)),
+        ("FanoutFunction", (FanoutSettings,)),
+        ("DeliveryFunction", (DeliverySettings,)),
+    ],
+)
+def test_the_template_gives_each_function_every_setting_it_reads(
+    function: str, kinds: tuple[type[StoreSettings], ...]
+) -> None:
+    env = load_template(TEMPLATE).functions[function].env
+    for kind in kinds:
+        read_settings(kind, env)  # SettingsError would name what the deployed function lacks

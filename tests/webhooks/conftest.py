@@ -35,6 +35,7 @@ def clear_webhook_runtime() -> None:
         webhook_runtime.sqs,
         webhook_runtime.webhook_store,
         webhook_runtime.sender,
+        webhook_runtime.caller,
         webhook_runtime.delivery_service,
         webhook_runtime.fanout_service,
         webhook_runtime.subscription_service,

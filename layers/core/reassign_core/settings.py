@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from reassign_core.webhooks.retry import DEFAULT_RETRY_DELAYS, parse_delays
 
 
 class SettingsError(RuntimeError):
@@ -43,6 +45,39 @@ class RateLimitSettings(StoreSettings):
 
 class AuthorizerSettings(StoreSettings):
     credentials_table: str = Field(alias="CREDENTIALS_TABLE", min_length=1)
+
+
+class WebhookSettings(StoreSettings):
+    """What every webhook function reads: the subscriptions table and the local stand-ins."""
+
+    webhooks_table: str = Field(alias="WEBHOOKS_TABLE", min_length=1)
+    sqs_endpoint_url: str | None = Field(default=None, alias="SQS_ENDPOINT_URL")  # as endpoint_url
+    # `true` only under `make run`: http:// and loopback receivers allowed.
+    allow_local_urls: bool = Field(default=False, alias="WEBHOOK_ALLOW_LOCAL_URLS")
+
+
+class SubscriptionSettings(WebhookSettings):
+    """The subscriptions API: who the callers are, and their pings."""
+
+    data_table: str = Field(alias="DATA_TABLE", min_length=1)
+    credentials_table: str = Field(alias="CREDENTIALS_TABLE", min_length=1)
+
+
+class FanoutSettings(WebhookSettings):
+    data_table: str = Field(alias="DATA_TABLE", min_length=1)  # the profiles events name
+    delivery_queue: str = Field(alias="DELIVERY_QUEUE", min_length=1)  # URL (deployed) or name (locally)
+
+
+class DeliverySettings(WebhookSettings):
+    delivery_queue: str = Field(alias="DELIVERY_QUEUE", min_length=1)
+    dead_letter_queue: str = Field(alias="DELIVERY_DEAD_LETTER_QUEUE", min_length=1)
+    retry_delays: str = Field(default=DEFAULT_RETRY_DELAYS, alias="WEBHOOK_RETRY_DELAYS")
+
+    @field_validator("retry_delays")
+    @classmethod
+    def _delays(cls, text: str) -> str:
+        parse_delays(text)  # a bad setting fails the init phase, not the first delivery
+        return text
 
 
 def read_settings[Settings: StoreSettings](

@@ -1,9 +1,11 @@
 """Wiring of the webhook functions from their environment: settings parsed once, clients made once.
 
-Settings (environment variables):
-- WEBHOOKS_TABLE, DATA_TABLE, CREDENTIALS_TABLE: the tables (the data table is read, and written
-  only in the callers' rate-limit counters, RATE#…);
-- DELIVERY_QUEUE, DELIVERY_DEAD_LETTER_QUEUE: queue URLs (deployed) or names (locally);
+Each function reads the settings it needs (reassign_core.settings: SubscriptionSettings,
+FanoutSettings, DeliverySettings) and fails at start naming any that is missing:
+- WEBHOOKS_TABLE (all), DATA_TABLE (subscriptions: callers' profiles and rate-limit counters;
+  fan-out: the profiles events name), CREDENTIALS_TABLE (subscriptions);
+- DELIVERY_QUEUE (fan-out, delivery), DELIVERY_DEAD_LETTER_QUEUE (delivery): queue URLs (deployed)
+  or names (locally);
 - WEBHOOK_RETRY_DELAYS: seconds between attempts, comma-separated (default 30,120,600,3600,21600);
 - RATE_LIMIT_API_KEY, RATE_LIMIT_ACCESS_TOKEN: requests per credential per minute (unset: none);
 - WEBHOOK_ALLOW_LOCAL_URLS: `true` only under `make run`: http:// and loopback receivers allowed;
@@ -12,50 +14,36 @@ Settings (environment variables):
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
-
 from reassign_core.services.rate_limit import RateLimiter
-from reassign_core.services.webhook_delivery import DeliveryService
+from reassign_core.services.webhook_delivery import DeliveryService, WebhookCaller
 from reassign_core.services.webhook_fanout import FanoutService
 from reassign_core.services.webhook_http import GuardedSender
 from reassign_core.services.webhook_subscriptions import SubscriptionService
-from reassign_core.settings import RateLimitSettings, read_settings
+from reassign_core.settings import (
+    DeliverySettings,
+    FanoutSettings,
+    RateLimitSettings,
+    SubscriptionSettings,
+    WebhookSettings,
+    read_settings,
+)
 from reassign_core.store.directory import Directory
 from reassign_core.store.queues import MessageQueue
 from reassign_core.store.repository import CredentialStore
 from reassign_core.store.webhook_store import WebhookStore
-from reassign_core.webhooks.retry import DEFAULT_RETRY_DELAYS, RetrySchedule, parse_delays
+from reassign_core.webhooks.retry import RetrySchedule
 
 # Subscription Queries of one fan-out batch (up to 4 owners per event) all in flight at once.
 PARALLELISM = 32
 
 
-class WebhookSettings(BaseModel):
-    webhooks_table: str = Field(default="WebhooksTable", alias="WEBHOOKS_TABLE")
-    data_table: str = Field(default="DataTable", alias="DATA_TABLE")
-    credentials_table: str = Field(default="CredentialsTable", alias="CREDENTIALS_TABLE")
-    delivery_queue: str = Field(default="DeliveryQueue", alias="DELIVERY_QUEUE")
-    dead_letter_queue: str = Field(default="DeliveryDeadLetterQueue", alias="DELIVERY_DEAD_LETTER_QUEUE")
-    retry_delays: str = Field(default=DEFAULT_RETRY_DELAYS, alias="WEBHOOK_RETRY_DELAYS")
-    allow_local_urls: bool = Field(default=False, alias="WEBHOOK_ALLOW_LOCAL_URLS")
-    dynamodb_endpoint_url: str | None = Field(default=None, alias="DYNAMODB_ENDPOINT_URL")
-    sqs_endpoint_url: str | None = Field(default=None, alias="SQS_ENDPOINT_URL")
-
-    @field_validator("retry_delays")
-    @classmethod
-    def _delays(cls, text: str) -> str:
-        parse_delays(text)  # a bad setting fails the init phase, not the first delivery
-        return text
-
-
 @cache
 def settings() -> WebhookSettings:
-    return WebhookSettings.model_validate(os.environ)
+    return read_settings(WebhookSettings)
 
 
 def _client(service: str, endpoint_url: str | None) -> Any:
@@ -75,7 +63,7 @@ def _client(service: str, endpoint_url: str | None) -> Any:
 
 @cache
 def dynamodb() -> Any:
-    return _client("dynamodb", settings().dynamodb_endpoint_url)
+    return _client("dynamodb", settings().endpoint_url)
 
 
 @cache
@@ -99,22 +87,29 @@ def sender() -> GuardedSender:
 
 
 @cache
+def caller() -> WebhookCaller:
+    return WebhookCaller(webhook_store(), sender())
+
+
+@cache
 def delivery_service() -> DeliveryService:
+    delivery = read_settings(DeliverySettings)
     return DeliveryService(
+        caller(),
         webhook_store(),
-        sender(),
-        MessageQueue(sqs(), settings().delivery_queue),
-        MessageQueue(sqs(), settings().dead_letter_queue),
-        RetrySchedule.parse(settings().retry_delays),
+        MessageQueue(sqs(), delivery.delivery_queue),
+        MessageQueue(sqs(), delivery.dead_letter_queue),
+        RetrySchedule.parse(delivery.retry_delays),
     )
 
 
 @cache
 def fanout_service() -> FanoutService:
+    fanout = read_settings(FanoutSettings)
     return FanoutService(
         webhook_store(),
-        Directory(dynamodb(), settings().data_table, executor()),
-        MessageQueue(sqs(), settings().delivery_queue),
+        Directory(dynamodb(), fanout.data_table, executor()),
+        MessageQueue(sqs(), fanout.delivery_queue),
         executor(),
     )
 
@@ -122,16 +117,17 @@ def fanout_service() -> FanoutService:
 @cache
 def rate_limiter() -> RateLimiter | None:
     """Counts on the same table as the reassign function's: a credential has one limit for both."""
-    limits = read_settings(RateLimitSettings, {"DATA_TABLE": settings().data_table, **os.environ})
+    limits = read_settings(RateLimitSettings)
     return RateLimiter.from_settings(limits, dynamodb(), executor())
 
 
 @cache
 def subscription_service() -> SubscriptionService:
+    subscriptions = read_settings(SubscriptionSettings)
     return SubscriptionService(
         webhook_store(),
-        Directory(dynamodb(), settings().data_table, executor()),
-        CredentialStore(dynamodb(), settings().credentials_table),
+        Directory(dynamodb(), subscriptions.data_table, executor()),
+        CredentialStore(dynamodb(), subscriptions.credentials_table),
         sender(),
-        delivery_service(),
+        caller(),
     )

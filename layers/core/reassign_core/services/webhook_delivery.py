@@ -42,21 +42,13 @@ class RetryLater(Exception):
     """The attempt failed and another is scheduled: the message must stay in the queue."""
 
 
-class DeliveryService:
-    def __init__(
-        self,
-        store: WebhookStore,
-        sender: Sender,
-        queue: MessageQueue,
-        dead_letters: MessageQueue,
-        schedule: RetrySchedule,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
+class WebhookCaller:
+    """One attempt at a webhook (render, sign, POST), and a ping: what the delivery function and the
+    subscriptions API's ping share. No queue here: a ping is answered at once."""
+
+    def __init__(self, store: WebhookStore, sender: Sender, clock: Callable[[], datetime] = utc_now) -> None:
         self._store = store
         self._sender = sender
-        self._queue = queue
-        self._dead_letters = dead_letters
-        self._schedule = schedule
         self._clock = clock
 
     def attempt(self, webhook: Webhook, event_id: str, body: dict[str, object]) -> AttemptResult:
@@ -64,6 +56,45 @@ class DeliveryService:
         raw = render_body(body, webhook.payload_template)
         headers = delivery_headers(webhook.secret, event_id, int(time.time()), raw)
         return self._sender.post(webhook.subscriber_url, raw, headers)
+
+    def ping(self, webhook: Webhook) -> AttemptResult:
+        """A PING now, outside the queue: one attempt, logged like any delivery; a 410 deactivates."""
+        now = self._clock()
+        event_id = str(uuid.uuid4())
+        result = self.attempt(webhook, event_id, ping_body(webhook, iso(now)))
+        if result.gone:
+            self._store.deactivate(webhook.owner, webhook.id)
+            logger.info("Webhook answered 410 to a ping: deactivated", extra={"webhookId": webhook.id})
+        status = DeliveryStatus.DELIVERED if result.succeeded else DeliveryStatus.FAILED
+        self._store.record_delivery(
+            webhook_id=webhook.id,
+            event_id=event_id,
+            trigger=PING,
+            booking_uid=None,
+            created_at=iso(now),
+            status=status,
+            attempt=result,
+            at=now,
+        )
+        return result
+
+
+class DeliveryService:
+    def __init__(
+        self,
+        caller: WebhookCaller,
+        store: WebhookStore,
+        queue: MessageQueue,
+        dead_letters: MessageQueue,
+        schedule: RetrySchedule,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._caller = caller
+        self._store = store
+        self._queue = queue
+        self._dead_letters = dead_letters
+        self._schedule = schedule
+        self._clock = clock
 
     def deliver(self, message: DeliveryMessage, receive_count: int, receipt_handle: str) -> DeliveryStatus:
         """Handle one received message; raises RetryLater when it must come back later."""
@@ -82,7 +113,7 @@ class DeliveryService:
             self._give_up(message, None)
             return DeliveryStatus.FAILED
 
-        result = self.attempt(webhook, message.event_id, message.body)
+        result = self._caller.attempt(webhook, message.event_id, message.body)
         # Ids and outcome only: never the URL (it may carry credentials), the body or the secret.
         extra = {
             "webhookId": message.webhook_id,
@@ -110,27 +141,6 @@ class DeliveryService:
         self._queue.hide(receipt_handle, delay)
         logger.info("Webhook delivery failed: retrying", extra={**extra, "retryInSeconds": delay})
         raise RetryLater(f"attempt {receive_count} failed; next in {delay} s")
-
-    def ping(self, webhook: Webhook) -> AttemptResult:
-        """A PING now, outside the queue: one attempt, logged like any delivery; a 410 deactivates."""
-        now = self._clock()
-        event_id = str(uuid.uuid4())
-        result = self.attempt(webhook, event_id, ping_body(webhook, iso(now)))
-        if result.gone:
-            self._store.deactivate(webhook.owner, webhook.id)
-            logger.info("Webhook answered 410 to a ping: deactivated", extra={"webhookId": webhook.id})
-        status = DeliveryStatus.DELIVERED if result.succeeded else DeliveryStatus.FAILED
-        self._store.record_delivery(
-            webhook_id=webhook.id,
-            event_id=event_id,
-            trigger=PING,
-            booking_uid=None,
-            created_at=iso(now),
-            status=status,
-            attempt=result,
-            at=now,
-        )
-        return result
 
     def _give_up(self, message: DeliveryMessage, result: AttemptResult | None) -> None:
         # Into the dead-letter queue first: should the log write then fail, the message comes back

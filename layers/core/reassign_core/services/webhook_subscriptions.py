@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from reassign_core.domain.timeutil import iso, utc_now
-from reassign_core.services.webhook_delivery import DeliveryService
+from reassign_core.services.webhook_delivery import WebhookCaller
 from reassign_core.store import keys
 from reassign_core.store.directory import Directory
 from reassign_core.store.webhook_store import WebhookStore
@@ -54,7 +54,7 @@ class SubscriptionService:
         directory: Directory,
         clients: ClientLookup,
         urls: UrlChecker,
-        delivery: DeliveryService,
+        caller: WebhookCaller,
         clock: Callable[[], Any] = utc_now,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
@@ -62,7 +62,7 @@ class SubscriptionService:
         self._directory = directory
         self._clients = clients
         self._urls = urls
-        self._delivery = delivery
+        self._caller = caller
         self._clock = clock
         self._new_id = new_id
 
@@ -132,7 +132,7 @@ class SubscriptionService:
         return [d.view() for d in self._store.deliveries(webhook_id, take, skip)]
 
     def ping(self, owner: Owner, webhook_id: str) -> dict[str, Any]:
-        result: AttemptResult = self._delivery.ping(self._webhook(owner, webhook_id))
+        result: AttemptResult = self._caller.ping(self._webhook(owner, webhook_id))
         return {"statusCode": result.status_code, "durationMs": result.duration_ms, "error": result.error}
 
     def _webhook(self, owner: Owner, webhook_id: str) -> Webhook:
