@@ -24,7 +24,15 @@ BEYOND_LIMITS = {
     "long-integer": '{"reason": ' + LONG_INTEGER + "}",
     "long-integer-ignored-field": '{"reason": "swap", "extra": ' + LONG_INTEGER + "}",
 }
-OTHER_TYPES = ["application/vnd.api+json", "application/merge-patch+json", "application/jsonx", "text/json"]
+OTHER_TYPES = [
+    "application/vnd.api+json",
+    "application/merge-patch+json",
+    "application/jsonx",
+    "text/json",
+    "application/xml",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+]
 JSON_SPELLINGS = ["APPLICATION/JSON", "Application/Json; charset=UTF-8", "application/json ;charset=utf-8"]
 
 
