@@ -25,7 +25,7 @@ from reassign_core.domain.models import (
 )
 from reassign_core.domain.timeutil import utc_days
 from reassign_core.ingest import dataset as ds
-from reassign_core.store import codec
+from reassign_core.store import codec, derived_codec
 from reassign_core.store.codec import Item
 
 
@@ -54,9 +54,9 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
             away[(ooo.userId, day)].append(Interval(ooo.start, ooo.end))
         spells[ooo.userId].append(Interval(ooo.start, ooo.end))
     for user_id, mine in sorted(spells.items()):
-        yield codec.away_item(user_id, mine)
+        yield derived_codec.away_item(user_id, mine)
     for user_id, day in sorted(busy.keys() | away.keys()):
-        yield codec.calendar_day_item(
+        yield derived_codec.calendar_day_item(
             CalendarDay(
                 user_id,
                 day,
@@ -92,9 +92,9 @@ def derived_items(data: ds.Dataset) -> Iterator[Item]:
             last = max((b.created_at for b in mine), default=None)
             yield codec.host_stats_item(event_type.id, user_id, HostStats(last, 1))
             for b in mine:
-                yield codec.timeline_item(event_type.id, user_id, b.created_at, b.uid)
+                yield derived_codec.timeline_item(event_type.id, user_id, b.created_at, b.uid)
                 for interval in selection.all_interval_ids(b.created_at, b.start):
                     counts[interval][user_id] += 1
         for interval, per_host in sorted(counts.items()):
-            yield codec.interval_counts_item(event_type.id, interval, per_host)
-            yield from codec.counted_items(event_type.id, interval, counted[interval])
+            yield derived_codec.interval_counts_item(event_type.id, interval, per_host)
+            yield from derived_codec.counted_items(event_type.id, interval, counted[interval])

@@ -31,7 +31,7 @@ from reassign_core.domain.bookkeeping import (
 from reassign_core.domain.models import Booking, CalendarDay, CountedBooking, HostStats, Interval
 from reassign_core.ingest.dataset import Dataset, parse_dataset
 from reassign_core.ingest.records import directory
-from reassign_core.store import codec
+from reassign_core.store import codec, derived_codec
 from reassign_core.store.codec import Item, from_wire, to_wire
 from tests.property.profiles import profile
 from tests.property.store_state import _content, recomputed_derived
@@ -100,15 +100,19 @@ class DerivedMemory:
                 self.bookings[change.after.uid] = change.after
 
     def items(self) -> list[Item]:
-        found = [codec.calendar_day_item(day) for day in self.calendars.values()]
+        found = [derived_codec.calendar_day_item(day) for day in self.calendars.values()]
         found += [codec.host_stats_item(e, u, stats) for (e, u), stats in self.stats.items()]
-        found += [codec.interval_counts_item(e, i, counts) for (e, i), counts in self.counters.items()]
         found += [
-            item for (e, i), entries in self.counted.items() for item in codec.counted_items(e, i, entries)
+            derived_codec.interval_counts_item(e, i, counts) for (e, i), counts in self.counters.items()
         ]
-        found += [codec.away_item(user_id, spells) for user_id, spells in self.spells.items()]
         found += [
-            codec.timeline_item(e, u, at, uid)
+            item
+            for (e, i), entries in self.counted.items()
+            for item in derived_codec.counted_items(e, i, entries)
+        ]
+        found += [derived_codec.away_item(user_id, spells) for user_id, spells in self.spells.items()]
+        found += [
+            derived_codec.timeline_item(e, u, at, uid)
             for (e, u), entries in self.timelines.items()
             for uid, at in entries.items()
         ]

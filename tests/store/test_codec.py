@@ -23,7 +23,7 @@ from reassign_core.domain.models import (
     TimestampBasis,
     UserProfile,
 )
-from reassign_core.store import codec, keys, schedule_codec
+from reassign_core.store import codec, derived_codec, keys, schedule_codec
 
 NINE_TO_FIVE = (TimeRange(time(9), time(17)),)
 SPLIT_DAY = (TimeRange(time(9), time(12)), TimeRange(time(13), None))  # 13:00-24:00
@@ -112,14 +112,14 @@ def test_calendar_day_round_trips_its_busy_entries_and_out_of_office() -> None:
         },
         out_of_office=(Interval(at("2050-01-07T12:00:00Z"), at("2050-01-09T00:00:00Z")),),
     )
-    item = codec.calendar_day_item(day)
+    item = derived_codec.calendar_day_item(day)
 
     assert item["busy"]["b-1"] == "2050-01-07T09:00:00.000Z/2050-01-07T09:30:00.000Z/ACCEPTED"
-    assert codec.calendar_day_from_wire(2, date(2050, 1, 7), wire_of(item)) == day
+    assert derived_codec.calendar_day_from_wire(2, date(2050, 1, 7), wire_of(item)) == day
 
 
 def test_missing_calendar_day_is_an_empty_day_at_version_zero() -> None:
-    assert codec.calendar_day_from_wire(2, date(2050, 1, 7), None) == CalendarDay(
+    assert derived_codec.calendar_day_from_wire(2, date(2050, 1, 7), None) == CalendarDay(
         2, date(2050, 1, 7), 0, {}, ()
     )
 
@@ -154,7 +154,7 @@ def test_an_intervals_counted_bookings_spread_over_its_shards_and_read_back_whol
         f"booking-{n}": CountedBooking(created, 2 + n % 5, frozenset({2 + n % 5, 9})) for n in range(3200)
     }
 
-    items = codec.counted_items(100, "MONTH#CREATED_AT#2050-01", entries)
+    items = derived_codec.counted_items(100, "MONTH#CREATED_AT#2050-01", entries)
 
     assert len(items) == keys.COUNTED_SHARDS
     assert {(i["PK"], i["SK"]) for i in items} == {
@@ -163,6 +163,6 @@ def test_an_intervals_counted_bookings_spread_over_its_shards_and_read_back_whol
     }
     # Evenly enough that no shard holds much more than its share (200 each here).
     assert max(len(i) - 2 for i in items) < 200 * 1.3
-    assert sorted(codec.counted_from_items(items), key=repr) == sorted(entries.values(), key=repr)
+    assert sorted(derived_codec.counted_from_items(items), key=repr) == sorted(entries.values(), key=repr)
     # A uid's shard is a stable hash (not Python's per-process one): every writer agrees on it.
     assert keys.counted_shard("b-1") == 5

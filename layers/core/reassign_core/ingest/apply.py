@@ -28,7 +28,7 @@ from reassign_core.domain.bookkeeping import (
 from reassign_core.domain.models import CalendarDay, HostStats
 from reassign_core.domain.timeutil import parse_iso
 from reassign_core.ingest.bookings import Unit
-from reassign_core.store import codec, keys
+from reassign_core.store import codec, derived_codec, keys
 from reassign_core.store.derived import derived_actions
 from reassign_core.store.loading import (
     DATA_TABLE,
@@ -72,7 +72,9 @@ class DerivedCache:
         stats_keys = {k: _pair(keys.host_stats(*k)) for k in stats}
         found = self._store.get_items([*day_keys.values(), *stats_keys.values()])
         for (user_id, day), key in day_keys.items():
-            self.calendars[(user_id, day)] = codec.calendar_day_from_wire(user_id, day, found.get(key))
+            self.calendars[(user_id, day)] = derived_codec.calendar_day_from_wire(
+                user_id, day, found.get(key)
+            )
         for host, key in stats_keys.items():
             self.stats[host] = codec.host_stats_from_wire(found[key]) if key in found else NEVER_BOOKED
         timelines = [k for k in reads.timelines if k not in self.timelines]
@@ -123,7 +125,7 @@ def _footprint(edits: Edits) -> set[tuple[Any, ...]]:
         *(
             ("counted", k, shard)
             for k, entries in edits.counted.items()
-            for shard in codec.counted_by_shard(entries)
+            for shard in derived_codec.counted_by_shard(entries)
         ),
         *(("timeline", h, uid) for h, uids in edits.timeline_added.items() for uid in uids),
         *(("timeline", h, uid) for h, uids in edits.timeline_removed.items() for uid in uids),

@@ -33,7 +33,7 @@ from reassign_core.domain.errors import ConcurrentModification, WriteConflict
 from reassign_core.domain.models import Booking, BookingStatus, HostStats, Interval
 from reassign_core.domain.timeutil import iso, parse_iso, utc_days
 from reassign_core.ingest.bookings import LOADED_VERSION, AwayUnit
-from reassign_core.store import codec, keys
+from reassign_core.store import codec, derived_codec, keys
 from reassign_core.store.codec import WireItem, from_wire, to_wire
 from reassign_core.store.derived import derived_actions, version_condition
 from reassign_core.store.sync_store import ItemKey, SyncStore
@@ -240,7 +240,7 @@ class SyncService:
             latest[host] = parse_iso(others[0]["createdAt"]) if others else None
         state = DerivedState(
             calendars={
-                (u, d): codec.calendar_day_from_wire(u, d, reads.get(keys.calendar_day(u, d)))
+                (u, d): derived_codec.calendar_day_from_wire(u, d, reads.get(keys.calendar_day(u, d)))
                 for u, d in needed.calendar_days
             },
             stats={host: _stats(reads.get(keys.host_stats(*host))) for host in needed.stats},

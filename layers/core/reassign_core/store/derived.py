@@ -8,7 +8,7 @@ from typing import Any
 
 from reassign_core.domain.bookkeeping import DerivedWrites
 from reassign_core.domain.models import CalendarDay, HostStats
-from reassign_core.store import codec, keys
+from reassign_core.store import codec, derived_codec, keys
 from reassign_core.store.codec import Item, to_wire
 
 Action = dict[str, Any]
@@ -43,7 +43,9 @@ def derived_actions(table: str, writes: DerivedWrites) -> list[Action]:
     """One action per derived item: calendar days and stats put at the next version on condition
     that they are still at the one read; counters added to; timeline entries put or deleted."""
     actions = [
-        put_versioned(table, codec.calendar_day_item(replace(day, version=day.version + 1)), day.version)
+        put_versioned(
+            table, derived_codec.calendar_day_item(replace(day, version=day.version + 1)), day.version
+        )
         for day in writes.calendar_days
     ]
     for (event_type_id, user_id), stats in writes.stats.items():
@@ -56,8 +58,8 @@ def derived_actions(table: str, writes: DerivedWrites) -> list[Action]:
         if added:
             actions.append(_update(table, keys.interval_counts(event_type_id, interval), added=added))
     for (event_type_id, interval), entries in sorted(writes.counted.items()):
-        for shard, mine in sorted(codec.counted_by_shard(entries).items()):
-            put = codec.counted_attributes({uid: e for uid, e in mine.items() if e is not None})
+        for shard, mine in sorted(derived_codec.counted_by_shard(entries).items()):
+            put = derived_codec.counted_attributes({uid: e for uid, e in mine.items() if e is not None})
             removed = [keys.counted_attribute(uid) for uid, e in mine.items() if e is None]
             key = keys.counted_bookings(event_type_id, interval, shard)
             actions.append(_update(table, key, put=put, removed=removed))
@@ -69,7 +71,7 @@ def derived_actions(table: str, writes: DerivedWrites) -> list[Action]:
         key = keys.host_timeline_entry(entry.event_type_id, entry.user_id, entry.created_at, entry.uid)
         actions.append({"Delete": {"TableName": table, "Key": to_wire(key)}})
     for entry in writes.timeline_added:
-        item = codec.timeline_item(entry.event_type_id, entry.user_id, entry.created_at, entry.uid)
+        item = derived_codec.timeline_item(entry.event_type_id, entry.user_id, entry.created_at, entry.uid)
         actions.append({"Put": {"TableName": table, "Item": to_wire(item)}})
     return actions
 

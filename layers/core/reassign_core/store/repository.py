@@ -24,7 +24,7 @@ from reassign_core.domain.errors import CommitOutcomeUnknown, StoreUnavailable, 
 from reassign_core.domain.models import Booking, Caller, EventType, HostStats, UserProfile
 from reassign_core.domain.planning import HostData, HostDataRequest, Plan
 from reassign_core.domain.timeutil import iso, parse_iso
-from reassign_core.store import codec, keys, schedule_codec
+from reassign_core.store import codec, derived_codec, keys, schedule_codec
 from reassign_core.store.audit import AuditRecord, audit_record_from_item
 from reassign_core.store.codec import Item, LazyMapping, WireItem, from_wire, to_wire
 from reassign_core.store.derived import calendar_check, derived_actions
@@ -155,17 +155,17 @@ class ReassignRepository:
             schedules=schedules,
             # Decoded on first use: many candidates fail the schedule check, and theirs never are.
             calendars=LazyMapping(
-                calendar_keys, lambda ck, key: codec.calendar_day_from_wire(ck[0], ck[1], lookup(key))
+                calendar_keys, lambda ck, key: derived_codec.calendar_day_from_wire(ck[0], ck[1], lookup(key))
             ),
             stats=LazyMapping(
                 dict.fromkeys(request.stats_of), lambda uid, _: event_type.host_stats.get(uid, NEVER_BOOKED)
             ),
-            interval_counts=codec.interval_counts_from_item(counts, request.counters_of),
+            interval_counts=derived_codec.interval_counts_from_item(counts, request.counters_of),
             holder_latest_other=holder_latest.result() if holder_latest else None,
-            counted=codec.counted_from_items(
+            counted=derived_codec.counted_from_items(
                 from_wire(shard) for key in shard_keys if (shard := lookup(key)) is not None
             ),
-            away={user_id: codec.away_from_item(lookup(key)) for user_id, key in away_keys.items()},
+            away={user_id: derived_codec.away_from_item(lookup(key)) for user_id, key in away_keys.items()},
             interval=request.interval,
         )
 
