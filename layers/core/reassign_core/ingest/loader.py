@@ -243,8 +243,6 @@ def publicly_known_secrets(data: ds.Dataset, demo_file: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from local import cfn
-
     parser = argparse.ArgumentParser(
         prog="python -m reassign_core.ingest.loader",
         description="Load a dataset file (docs/dataset.md) into the tables, as changes to what they hold.",
@@ -293,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         client = boto3.client("dynamodb", endpoint_url=args.endpoint_url)
         if args.endpoint_url and not args.dry_run:
+            from local import cfn  # local tooling: a DynamoDB of one's own gets the template's tables
+
             cfn.ensure_tables(client, cfn.load_template(args.template))
         print(f"{args.file}{' (dry run: nothing is written)' if args.dry_run else ''}:", flush=True)
         written = load_dataset(
