@@ -1,7 +1,8 @@
 """The benchmark's oracle: what the store holds as far as an auto reassignment's choice reads it,
 kept in memory from the dataset and every answer since, and the pure decision on it.
 
-Independent of the store's own bookkeeping: calendars, last-booked times and weighting counts are
+Independent of the store's own bookkeeping: calendars, last-booked times, weighting counts and the
+calibration's inputs (the interval's counted bookings, everyone's out-of-office spells) are
 recomputed here from the bookings; only the decision itself is reassign_core.domain's (planning
 and selection), which is what an answer must agree with.
 """
@@ -23,6 +24,7 @@ from reassign_core.domain.models import (
     BusyEntry,
     CalendarDay,
     Caller,
+    CountedBooking,
     EventType,
     Host,
     HostStats,
@@ -49,6 +51,11 @@ class Mirror:
     away: dict[tuple[int, date], list[Interval]] = field(default_factory=lambda: defaultdict(list))
     booked: dict[tuple[int, int], list[datetime]] = field(default_factory=lambda: defaultdict(list))
     counts: Counter[tuple[int, int, str]] = field(default_factory=Counter)
+    # The calibration's inputs: per (event type, interval) its counted bookings; per user the spells.
+    counted: dict[tuple[int, str], dict[str, CountedBooking]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    spells: dict[int, list[Interval]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def of(cls, raw: dict[str, Any], actor_id: int) -> Mirror:
@@ -72,7 +79,15 @@ class Mirror:
                 reset_interval=ResetInterval(e.rrResetInterval),
                 timestamp_basis=TimestampBasis(e.rrTimestampBasis),
                 hosts=tuple(
-                    Host(profiles[h.userId], h.isFixed, h.priority, h.weight, h.scheduleId, position)
+                    Host(
+                        profiles[h.userId],
+                        h.isFixed,
+                        h.priority,
+                        h.weight,
+                        h.scheduleId,
+                        position,
+                        created_at=h.createdAt,
+                    )
                     for position, h in enumerate(e.hosts)
                 ),
             )
@@ -86,6 +101,7 @@ class Mirror:
             caller=Caller(actor_id, is_system_admin=False, team_roles=roles),
         )
         for ooo in data.outOfOffice:
+            mirror.spells[ooo.userId].append(Interval(ooo.start, ooo.end))
             for day in utc_days(ooo.start, ooo.end):
                 mirror.away[(ooo.userId, day)].append(Interval(ooo.start, ooo.end))
         for b in data.bookings:
@@ -129,7 +145,14 @@ class Mirror:
         if event_type is None or booking.status is not BookingStatus.ACCEPTED:
             return
         round_robin = {h.user_id for h in event_type.round_robin_hosts}
-        for user_id in holders & round_robin:
+        counted_for = frozenset(holders & round_robin)
+        for interval in selection.all_interval_ids(booking.created_at, booking.start) if counted_for else ():
+            entries = self.counted[(event_type.id, interval)]
+            if sign > 0:
+                entries[booking.uid] = CountedBooking(booking.created_at, booking.organizer_id, counted_for)
+            else:
+                entries.pop(booking.uid, None)
+        for user_id in counted_for:
             times = self.booked[(event_type.id, user_id)]
             if sign > 0:
                 bisect.insort(times, booking.created_at)
@@ -170,6 +193,9 @@ class Mirror:
                 for user_id in wanted.counters_of
             },
             holder_latest_other=None,
+            counted=tuple(self.counted.get((event_type.id, wanted.counter_interval or ""), {}).values()),
+            away={user_id: tuple(self.spells.get(user_id, ())) for user_id in wanted.away_of},
+            interval=wanted.interval,
         )
         try:
             return planning.choose_winner(event_type, booking, pool, data)
