@@ -85,3 +85,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     logger.info("sync event", trigger=outcome.trigger, uid=outcome.uid, applied=outcome.applied)
     data = {"applied": outcome.applied, "triggerEvent": outcome.trigger, "uid": outcome.uid}
     return _answer(200, {"status": "success", "data": data})
+
+
+sync_runtime.sync_service()  # clients, the service and the email directory read now, not on an event

@@ -210,6 +210,34 @@ def test_a_new_email_moves_the_bookings_it_attends(store: Any) -> None:
     assert derived_drift(store.scan(), data) == []
 
 
+def email_directory(store: Any) -> dict[str, int]:
+    """The email directory as the sync reads it at start: every shard's `e#<email>` attributes."""
+    return {
+        name.removeprefix(keys.DIRECTORY_EMAIL_PREFIX): value
+        for item in store.scan()
+        if item["PK"] == "DIRECTORY"
+        for name, value in item.items()
+        if name.startswith(keys.DIRECTORY_EMAIL_PREFIX)
+    }
+
+
+def test_the_email_directory_follows_the_users_of_the_file(store: Any) -> None:
+    data = base_dataset()
+    data["users"] = [u | {"email": "Four@Example.test"} if u["id"] == 4 else u for u in data["users"]]
+    load(store, data)
+    assert email_directory(store) == {u["email"].casefold(): u["id"] for u in data["users"]}
+
+    data["users"] = [u | {"email": "four@elsewhere.test"} if u["id"] == 4 else u for u in data["users"]]
+    data["users"] = [u for u in data["users"] if u["id"] != 7]
+    data["apiKeys"] = [k for k in data["apiKeys"] if k["userId"] != 7]
+    load(store, data)
+
+    directory = email_directory(store)
+    assert directory == {u["email"].casefold(): u["id"] for u in data["users"]}
+    assert "four@example.test" not in directory and 7 not in directory.values()
+    assert all(item["SK"].startswith("EMAILS#") for item in store.scan() if item["PK"] == "DIRECTORY")
+
+
 def test_out_of_office_entries_follow_the_file(store: Any) -> None:
     data = base_dataset()
     away = {"userId": 3, "start": "2050-01-07T10:00:00Z", "end": "2050-01-07T12:00:00Z"}

@@ -1,6 +1,6 @@
 """Sequential round trips per event: one read round and the transaction, also when an attendee is a
-user the process has seen before (their items are read ahead). A wrong guess costs a read, never a
-wrong write."""
+user (their items are read ahead, as the email directory read at start or an earlier event says).
+A wrong guess costs a read, never a wrong write."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
+from reassign_core.domain.errors import StoreUnavailable
 from reassign_core.services.sync import SyncService, UserHints
 from reassign_core.store import keys
 from reassign_core.store.sync_store import SyncStore
 from reassign_core.sync.calcom import parse_event
+from reassign_core.sync_runtime import hints_from_directory
 from tests.factories import base_dataset
 from tests.sync.conftest import drift
 from tests.sync.payloads import attendee, booking_payload, webhook
@@ -43,8 +45,73 @@ def rounds(service: SyncService, sync_store: SyncStore, body: dict[str, Any]) ->
     return sync_store.round_trips - before
 
 
+def moved_to(
+    uid: str, old_uid: str, organizer: int, attendees: list[dict[str, Any]], at: str
+) -> dict[str, Any]:
+    """A reschedule of `old_uid` (placed at the payload defaults' time) to the next day, as Cal.com
+    sends it: the replaced booking's uid and time (events/sync-booking-rescheduled.json)."""
+    payload = booking_payload(
+        uid,
+        organizer=organizer,
+        start="2050-01-08T13:00:00.000Z",
+        end="2050-01-08T14:00:00.000Z",
+        attendees=attendees,
+        rescheduleUid=old_uid,
+        rescheduleStartTime="2050-01-07T13:00:00.000Z",
+        rescheduleEndTime="2050-01-07T14:00:00.000Z",
+    )
+    return webhook("BOOKING_RESCHEDULED", at, payload)
+
+
+def test_with_the_email_directory_every_event_takes_two_round_trips(
+    sync_store: SyncStore, store: Any, data: Any
+) -> None:
+    service = SyncService(sync_store, hints_from_directory(sync_store))  # as the function starts
+    first = webhook("BOOKING_CREATED", T1, booking_payload("cal-1", organizer=2, attendees=[HOST_3]))
+    moved = moved_to("cal-2", "cal-1", organizer=2, attendees=[HOST_3], at=T2)
+    cancelled = webhook("BOOKING_CANCELLED", T3, {**moved["payload"], "rescheduleUid": None})
+
+    assert [rounds(service, sync_store, body) for body in (first, moved, cancelled)] == [2, 2, 2]
+
+    assert store.item(keys.host_stats(100, 3)).get("lastBookedAt") is None  # counted, then not
+    assert drift(store.scan(), data) == []
+
+
+def test_a_reschedule_to_other_people_reads_the_replaced_bookings_people_after_it(
+    sync_store: SyncStore, store: Any, data: Any
+) -> None:
+    service = SyncService(sync_store, hints_from_directory(sync_store))
+    created = webhook("BOOKING_CREATED", T1, booking_payload("cal-1", organizer=2, attendees=[HOST_3]))
+    assert rounds(service, sync_store, created) == 2
+
+    # Cal.com gave the new time to host 4: host 2's items are known only once cal-1 has been read.
+    assert rounds(service, sync_store, moved_to("cal-2", "cal-1", organizer=4, attendees=[], at=T2)) == 3
+
+    assert drift(store.scan(), data) == []
+
+
+def test_the_directory_names_every_user_by_email_ignoring_case(sync_store: SyncStore, data: Any) -> None:
+    hints = hints_from_directory(sync_store)
+
+    everyone = {u["email"]: u["id"] for u in data["users"]}
+    assert len(everyone) > 3
+    for email, user_id in everyone.items():
+        assert hints.guess([email.upper()]) == {user_id}
+    assert hints.guess(["alice@customer.test"]) == set()
+
+
+def test_an_unreachable_directory_leaves_the_lookups_to_each_event() -> None:
+    class Unreachable:
+        def read_email_directory(self) -> dict[str, int]:
+            raise StoreUnavailable
+
+    hints = hints_from_directory(Unreachable())  # type: ignore[arg-type]
+
+    assert hints.guess(["user3@example.test"]) == set()
+
+
 def test_an_attendee_seen_before_costs_no_extra_read(sync_store: SyncStore, store: Any, data: Any) -> None:
-    service = SyncService(sync_store)
+    service = SyncService(sync_store)  # no directory (a user a load added since the function started)
     first = webhook("BOOKING_CREATED", T1, booking_payload("cal-1", organizer=2, attendees=[HOST_3]))
     created = webhook("BOOKING_CREATED", T2, booking_payload("cal-2", organizer=4, attendees=[HOST_3]))
     cancelled = webhook("BOOKING_CANCELLED", T3, booking_payload("cal-2", organizer=4, attendees=[HOST_3]))

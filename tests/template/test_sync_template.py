@@ -30,10 +30,13 @@ READ = [  # interval counters are added to, never read
     keys.out_of_office(3, AT, AT),
     keys.user_email("Alice@Customer.test"),
     keys.event_type_host(100, 3),
+    keys.email_directory(0),  # once per execution environment
+    keys.email_directory(keys.EMAIL_DIRECTORY_SHARDS - 1),
 ]
 NEVER_WRITTEN = [
     keys.user_profile(3),
     keys.user_email("alice@customer.test"),
+    keys.email_directory(0),
     keys.membership(3, 10),
     keys.team(10),
     keys.schedule(1003),
@@ -75,6 +78,6 @@ def test_users_teams_schedules_and_other_registries_are_out_of_reach(
     resources: dict[str, Any], key: dict[str, str]
 ) -> None:
     assert not granted(leading_keys(resources, "DataTableSyncWrite"), key)
-    if key["PK"].startswith("EMAIL#"):
-        return  # read: the attendees' email entries
+    if key["PK"].startswith("EMAIL#") or key["PK"] == "DIRECTORY":
+        return  # read: the attendees' email entries, the email directory
     assert not granted(leading_keys(resources, "DataTableSyncRead"), key)

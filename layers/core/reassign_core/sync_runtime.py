@@ -12,12 +12,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
+from aws_lambda_powertools import Logger
 from pydantic import Field
 
+from reassign_core.domain.errors import ReassignError
 from reassign_core.runtime import dynamodb_client
-from reassign_core.services.sync import SyncService
+from reassign_core.services.sync import SyncService, UserHints
 from reassign_core.settings import StoreSettings, read_settings
 from reassign_core.store.sync_store import SyncStore
+
+logger = Logger(child=True)
 
 SECRET_MAX_AGE_SECONDS = 300  # a rotated secret is picked up within five minutes
 
@@ -50,6 +54,17 @@ def webhook_secret() -> str:
 
 @cache
 def sync_service() -> SyncService:
+    """Made in the init phase: the email directory is read then, not during an event."""
     settings = sync_settings()
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dynamodb")
-    return SyncService(SyncStore(dynamodb_client(settings.endpoint_url), settings.data_table, executor))
+    store = SyncStore(dynamodb_client(settings.endpoint_url), settings.data_table, executor)
+    return SyncService(store, hints_from_directory(store))
+
+
+def hints_from_directory(store: SyncStore) -> UserHints:
+    hints = UserHints()
+    try:
+        hints.preload(store.read_email_directory())
+    except ReassignError:  # the store unreachable: events read attendees' users afresh meanwhile
+        logger.warning("the email directory could not be read; attendees are looked up per event")
+    return hints

@@ -40,6 +40,7 @@ KINDS = (
     "schedules",
     "users",
     "userEmails",
+    "emailDirectory",  # derived: the same lookups in 16 items, read whole by the sync at start
     "memberships",
     "oauthClients",
     "apiKeys",
@@ -193,6 +194,7 @@ def records(data: ds.Dataset) -> Iterator[Record]:
         yield Record("users", str(user.id), DATA_TABLE, item, identity=user.email.casefold())
         email = user.email.casefold()  # the sync's email -> user lookup
         yield Record("userEmails", email, DATA_TABLE, {**keys.user_email(email), "userId": user.id})
+    yield from email_directory_records(data)
     parents = {t.id: t.parentId for t in data.teams}
     team_roles = {t.id: {m.userId: m.role for m in t.members} for t in data.teams}
     for team in data.teams:
@@ -220,6 +222,17 @@ def records(data: ds.Dataset) -> Iterator[Record]:
             access = codec.reassign_access_item(user_id, event_type.id)
             yield Record("reassignAccess", f"{event_type.id}#{user_id}", DATA_TABLE, access)
     yield from credential_records(data)
+
+
+def email_directory_records(data: ds.Dataset) -> Iterator[Record]:
+    """The email lookups grouped into the directory's shards (only the shards that hold any)."""
+    shards: dict[int, Item] = defaultdict(dict)
+    for user in data.users:
+        email = user.email.casefold()
+        shards[keys.email_directory_shard(email)][keys.DIRECTORY_EMAIL_PREFIX + email] = user.id
+    for shard, entries in sorted(shards.items()):
+        item = {**keys.email_directory(shard), **dict(sorted(entries.items()))}
+        yield Record("emailDirectory", str(shard), DATA_TABLE, item)
 
 
 def credential_records(data: ds.Dataset) -> Iterator[Record]:

@@ -3,12 +3,12 @@
 Reads come in one round trip in the common case: with the booking(s) and the attendees' email
 entries, everything the organizer's part of the change touches is read on speculation (its calendar
 days at the payload's time, its host item and stats, its newest timeline entries), and the same for
-each attendee whose email this process has already seen belong to a user (`UserHints`). The email
-entries read decide who is who: a hint only chooses what to read ahead, so a stale one costs a read,
-never a wrong write. Only what the bookkeeping then asks for beyond that (an attendee first seen
-here, a booking that moved days) costs a second read. The transaction conditions every item on the
-version read, so a concurrent reassignment or sync makes it fail and the event is applied again
-from fresh reads.
+each attendee whose email belongs to a user by the email directory the function read at start
+(`UserHints`). The email entries read decide who is who: a hint only chooses what to read ahead, so
+a stale one costs a read, never a wrong write. Only what the bookkeeping then asks for beyond that
+(a user added by a load since the function started, a booking that moved days) costs a second read.
+The transaction conditions every item on the version read, so a concurrent reassignment or sync
+makes it fail and the event is applied again from fresh reads.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from reassign_core.sync.calcom import BookingState, SyncEvent
 SYNCED_AT = "syncedAt"  # the webhook createdAt of the last event applied to a booking
 FINAL = frozenset({BookingStatus.CANCELLED, BookingStatus.REJECTED})
 MAX_ATTEMPTS = 4
-MAX_USER_HINTS = 10_000  # emails remembered per process: a few hundred kilobytes at most
+MAX_USER_HINTS = 10_000  # emails learned per process beyond the directory: a few hundred kilobytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +100,21 @@ class _ReadDirectory(Directory):
 
 
 class UserHints:
-    """Emails (ignoring case) last read to belong to a user, by user id: what to read ahead for an
-    attendee. Users change only with a file load, so a warm process nearly always guesses right."""
+    """Emails (ignoring case) known to belong to a user, by user id: what to read ahead for an
+    attendee. Filled at start from the loader's email directory and corrected by every email entry
+    an event reads, so nearly every guess is right; a wrong one costs a read, never a wrong write."""
 
     def __init__(self, limit: int = MAX_USER_HINTS) -> None:
-        self._limit = limit
+        self._limit = limit  # emails learned beyond the directory
+        self._capacity = limit
         self._by_email: dict[str, int] = {}
         self._lock = threading.Lock()  # the function may serve parallel requests (tests, make run)
+
+    def preload(self, directory: Mapping[str, int]) -> None:
+        """Start from the email directory (every user's email, as the last file load wrote it)."""
+        with self._lock:
+            self._by_email = {email.casefold(): user_id for email, user_id in directory.items()}
+            self._capacity = len(self._by_email) + self._limit
 
     def guess(self, emails: Iterable[str]) -> set[int]:
         return {u for e in emails if (u := self._by_email.get(e.casefold())) is not None}
@@ -116,7 +124,7 @@ class UserHints:
             if user_id is None:
                 self._by_email.pop(email.casefold(), None)
                 return
-            if len(self._by_email) >= self._limit:
+            if len(self._by_email) >= self._capacity:
                 self._by_email.clear()  # simplest bound: the next events read their users afresh
             self._by_email[email.casefold()] = user_id
 

@@ -43,6 +43,23 @@ def user_email(email: str) -> Key:
     return _key(f"EMAIL#{email.casefold()}", "USER")
 
 
+EMAIL_DIRECTORY_SHARDS = 16  # about 8,000 emails per shard before DynamoDB's 400 KB item limit
+DIRECTORY_EMAIL_PREFIX = "e#"
+
+
+def email_directory(shard: int) -> Key:
+    """One shard of the email directory: every user's email (ignoring case) -> user id, as attributes
+    `e#<email>`. The sync reads all shards once per execution environment, so it knows from the
+    first event which attendees are users and reads their items with the booking (docs/sync.md)."""
+    return _key("DIRECTORY", f"EMAILS#{shard:02d}")
+
+
+def email_directory_shard(email: str) -> int:
+    return int.from_bytes(hashlib.sha256(email.casefold().encode("utf-8")).digest()[:4], "big") % (
+        EMAIL_DIRECTORY_SHARDS
+    )
+
+
 MEMBER_PREFIX = "MEMBER#"
 
 

@@ -1,5 +1,6 @@
 """What the sync reads and writes: one round of reads (BatchGetItem alongside the timeline Queries,
-in parallel) and one TransactWriteItems per event. Every read is strongly consistent."""
+in parallel) and one TransactWriteItems per event, and once per execution environment the email
+directory. Every read is strongly consistent."""
 
 from __future__ import annotations
 
@@ -48,6 +49,17 @@ class SyncStore:
             for item in future.result():
                 found[(item["PK"]["S"], item["SK"]["S"])] = item
         return found, {host: future.result() for host, future in queries.items()}
+
+    def read_email_directory(self) -> dict[str, int]:
+        """Every user's email (ignoring case) -> user id, from the directory's shards: one BatchGetItem,
+        made once per execution environment (not counted in an event's round trips)."""
+        shards = [keys.email_directory(shard) for shard in range(keys.EMAIL_DIRECTORY_SHARDS)]
+        found: dict[str, int] = {}
+        for item in self._get_chunk([(k["PK"], k["SK"]) for k in shards]):
+            for name, value in item.items():
+                if name.startswith(keys.DIRECTORY_EMAIL_PREFIX):
+                    found[name.removeprefix(keys.DIRECTORY_EMAIL_PREFIX)] = int(value["N"])
+        return found
 
     def _get_chunk(self, chunk: Sequence[ItemKey]) -> list[WireItem]:
         pending: list[WireItem] = [{"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in chunk]
