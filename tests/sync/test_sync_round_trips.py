@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from reassign_core.domain.errors import StoreUnavailable
 from reassign_core.services.sync import SyncService, UserHints
@@ -100,12 +101,20 @@ def test_the_directory_names_every_user_by_email_ignoring_case(sync_store: SyncS
     assert hints.guess(["alice@customer.test"]) == set()
 
 
-def test_an_unreachable_directory_leaves_the_lookups_to_each_event() -> None:
-    class Unreachable:
+@pytest.mark.parametrize(
+    "failure",
+    [
+        StoreUnavailable(),
+        ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "no table"}}, "BatchGetItem"),
+    ],
+    ids=["unreachable", "no-table"],
+)
+def test_a_directory_that_cannot_be_read_leaves_the_lookups_to_each_event(failure: Exception) -> None:
+    class Failing:
         def read_email_directory(self) -> dict[str, int]:
-            raise StoreUnavailable
+            raise failure
 
-    hints = hints_from_directory(Unreachable())  # type: ignore[arg-type]
+    hints = hints_from_directory(Failing())  # type: ignore[arg-type]
 
     assert hints.guess(["user3@example.test"]) == set()
 

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from aws_lambda_powertools import Logger
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import Field
 
 from reassign_core.domain.errors import ReassignError
@@ -65,6 +66,8 @@ def hints_from_directory(store: SyncStore) -> UserHints:
     hints = UserHints()
     try:
         hints.preload(store.read_email_directory())
-    except ReassignError:  # the store unreachable: events read attendees' users afresh meanwhile
-        logger.warning("the email directory could not be read; attendees are looked up per event")
+    except (ReassignError, ClientError, BotoCoreError) as error:
+        # Only slower, never wrong: each event then looks its attendees up (a third round trip the
+        # first time an email is seen). The events themselves fail loudly if the store does.
+        logger.warning("the email directory could not be read", extra={"error": type(error).__name__})
     return hints
