@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reassign_core import sync_runtime
-from reassign_core.api.envelopes import error_body
+from reassign_core.api.envelopes import error_body, success
 from reassign_core.api.outcomes import ErrorOutcome, bad_request, outcome_of
 from reassign_core.domain.errors import InvalidRequest, ReassignError
 from reassign_core.sync.calcom import parse_event
@@ -84,7 +84,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return _error(outcome_of(error), path)
     logger.info("sync event", trigger=outcome.trigger, uid=outcome.uid, applied=outcome.applied)
     data = {"applied": outcome.applied, "triggerEvent": outcome.trigger, "uid": outcome.uid}
-    return _answer(200, {"status": "success", "data": data})
+    return _answer(200, success(data))
 
 
 sync_runtime.sync_service()  # clients, the service and the email directory read now, not on an event

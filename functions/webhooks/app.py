@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from reassign_core import webhook_runtime
-from reassign_core.api.envelopes import error_body
+from reassign_core.api.envelopes import error_body, success
 from reassign_core.api.http_errors import BODY_NOT_JSON
 from reassign_core.api.outcomes import bad_request
 from reassign_core.api.rate_limits import rate_limited
@@ -28,7 +28,6 @@ from reassign_core.api.webhook_responses import (
     WebhookEnvelope,
     WebhookListEnvelope,
     documented,
-    success,
 )
 from reassign_core.domain.errors import InvalidRequest, NotAuthenticated
 from reassign_core.services.rate_limit import admit

@@ -30,8 +30,19 @@ class ReassignedBooking(BaseModel):
     reassignedTo: ReassignedHost
 
 
-class SuccessEnvelope(BaseModel):
+class Success(BaseModel):
+    """The success envelope, `{"status": "success", "data": …}`: each route's envelope is a subclass
+    that types `data` (and may add `pagination`)."""
+
     status: str = Field(default="success", pattern="^success$")
+
+
+def success(data: Any) -> dict[str, Any]:
+    """A success body for data already shaped (the envelope's plain-dict form)."""
+    return {**Success().model_dump(), "data": data}
+
+
+class SuccessEnvelope(Success):
     data: ReassignedBooking
 
 

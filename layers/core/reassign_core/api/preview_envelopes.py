@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from reassign_core.api.envelopes import DOCUMENTED_RESPONSES, display_email, with_rate_limit_headers
+from reassign_core.api.envelopes import DOCUMENTED_RESPONSES, Success, display_email, with_rate_limit_headers
 from reassign_core.domain.availability import Unavailability
 from reassign_core.domain.planning import Candidate
 from reassign_core.domain.timeutil import iso
@@ -50,8 +50,7 @@ class CandidatesData(BaseModel):
     candidates: list[CandidateBody]
 
 
-class CandidatesEnvelope(BaseModel):
-    status: str = Field(default="success", pattern="^success$")
+class CandidatesEnvelope(Success):
     data: CandidatesData
 
 
@@ -75,8 +74,7 @@ class Pagination(BaseModel):
     hasPreviousPage: bool
 
 
-class HistoryEnvelope(BaseModel):
-    status: str = Field(default="success", pattern="^success$")
+class HistoryEnvelope(Success):
     data: list[ReassignmentRecord]
     pagination: Pagination
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from reassign_core.api.envelopes import RATE_LIMITED, ErrorEnvelope, with_rate_limit_headers
+from reassign_core.api.envelopes import RATE_LIMITED, ErrorEnvelope, Success, with_rate_limit_headers
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-
-
-def success(data: Any) -> dict[str, Any]:
-    return {"status": "success", "data": data}
 
 
 # --- shapes, for the OpenAPI document ------------------------------------------------------------
@@ -32,13 +28,11 @@ class WebhookData(BaseModel):
     createdAt: str
 
 
-class WebhookEnvelope(BaseModel):
-    status: str = Field(default="success", pattern="^success$")
+class WebhookEnvelope(Success):
     data: WebhookData
 
 
-class WebhookListEnvelope(BaseModel):
-    status: str = Field(default="success", pattern="^success$")
+class WebhookListEnvelope(Success):
     data: list[WebhookData]
 
 
@@ -56,8 +50,7 @@ class DeliveryData(BaseModel):
     nextAttemptAt: str | None
 
 
-class DeliveryListEnvelope(BaseModel):
-    status: str = Field(default="success", pattern="^success$")
+class DeliveryListEnvelope(Success):
     data: list[DeliveryData]
 
 
@@ -67,8 +60,7 @@ class PingData(BaseModel):
     error: str | None
 
 
-class PingEnvelope(BaseModel):
-    status: str = Field(default="success", pattern="^success$")
+class PingEnvelope(Success):
     data: PingData
 
 
