@@ -78,8 +78,10 @@ def refuse_beyond_loopback(sock: socket.socket, address: Any) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _loopback_only() -> Iterator[None]:
-    """No test sends a packet beyond this machine: a connection anywhere else is refused here, before
-    the operating system is asked (what the code under test refuses by itself, it refuses first)."""
+    """No connection from this process goes beyond this machine: any other address is refused here,
+    before the operating system is asked (what the code under test refuses by itself, it refuses
+    first). It covers `connect`/`connect_ex` of every socket in the pytest process; the processes
+    tests start (the local API, `make load`) are given loopback addresses only."""
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
 
     def connect(sock: socket.socket, address: Any) -> None:

@@ -158,7 +158,7 @@ def test_shortfalls_are_the_exact_fractions_times_one_common_positive_factor() -
     calibration = {2: Fraction(0), 3: Fraction(1, 3), 4: Fraction(5, 7)}
     total = sum(counts.values()) + sum(calibration.values())
     exact = {h.user_id: total * h.weight / 175 - counts[h.user_id] - calibration[h.user_id] for h in hosts}
-    scaled = selection.shortfalls(hosts, et.round_robin_hosts, counts, calibration)
+    scaled = selection.scaled_shortfalls(hosts, et.round_robin_hosts, counts, calibration)
     factors = {Fraction(scaled[u]) / exact[u] for u in exact}
     assert len(factors) == 1 and factors.pop() > 0
 

@@ -18,6 +18,7 @@ from reassign_core.settings import (
     SubscriptionSettings,
     read_settings,
 )
+from reassign_core.sync_runtime import SyncSettings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -101,6 +102,7 @@ def test_bad_retry_delays_fail_the_delivery_function_at_start() -> None:
         ("WebhooksFunction", (SubscriptionSettings, RateLimitSettings)),
         ("FanoutFunction", (FanoutSettings,)),
         ("DeliveryFunction", (DeliverySettings,)),
+        ("SyncFunction", (SyncSettings,)),
     ],
 )
 def test_the_template_gives_each_function_every_setting_it_reads(
@@ -109,3 +111,5 @@ def test_the_template_gives_each_function_every_setting_it_reads(
     env = load_template(TEMPLATE).functions[function].env
     for kind in kinds:
         read_settings(kind, env)  # SettingsError would name what the deployed function lacks
+    if function == "SyncFunction":  # deployed, the secret comes from the stack's own secret
+        assert read_settings(SyncSettings, env).secret_id

@@ -34,11 +34,14 @@ def _imports(room: str) -> dict[str, set[str]]:
                 names |= {alias.name for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names.add(node.module)
+                if node.module == "reassign_core":  # `from reassign_core import runtime`: the module named
+                    names |= {f"reassign_core.{alias.name}" for alias in node.names}
         found[path.relative_to(PACKAGE).as_posix()] = names
     return found
 
 
 def _room_of(module: str) -> str | None:
+    """The package's room (or top-level module: runtime, settings, ...) a module name is in."""
     parts = module.split(".")
     return parts[1] if parts[0] == "reassign_core" and len(parts) > 1 else None
 
@@ -64,6 +67,17 @@ def test_the_pure_rooms_import_no_aws_code(room: str) -> None:
         if module.split(".")[0] in AWS_AND_FRAMEWORKS
     }
     assert not wrong
+
+
+def test_no_room_uses_relative_imports() -> None:
+    # Relative imports would slip past the checks above, which read absolute module names.
+    relative = {
+        f"{path.relative_to(PACKAGE).as_posix()}: line {node.lineno}"
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.level > 0
+    }
+    assert not relative
 
 
 def test_every_room_is_placed() -> None:

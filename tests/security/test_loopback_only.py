@@ -1,5 +1,5 @@
-"""Tests and benchmarks send traffic only to this machine: the suite's own guard (tests/conftest.py)
-refuses any other address before a packet could leave."""
+"""Tests send traffic only to this machine: the suite's own guard (tests/conftest.py) refuses any
+connection from the pytest process to another address before a packet could leave."""
 
 from __future__ import annotations
 

@@ -158,3 +158,25 @@ def test_hints_stay_within_their_limit() -> None:
 
     assert len(hints.guess(f"u{i}@example.test" for i in range(5))) <= 2
     assert hints.guess(["U4@EXAMPLE.TEST"]) == {4}
+
+
+def test_the_directory_survives_what_events_teach_beyond_the_limit() -> None:
+    hints = UserHints(limit=2)
+    hints.preload({"Ann@Example.test": 1, "bob@example.test": 2})
+    for user_id in range(10, 15):  # users a later load added: learned, and forgotten past the limit
+        hints.learn(f"u{user_id}@example.test", user_id)
+
+    assert hints.guess(["ann@example.test", "BOB@example.test"]) == {1, 2}
+    assert len(hints.guess(f"u{i}@example.test" for i in range(10, 15))) <= 2
+
+
+def test_an_event_overrides_a_stale_directory_entry() -> None:
+    hints = UserHints()
+    hints.preload({"ann@example.test": 1, "bob@example.test": 2})
+
+    hints.learn("ann@example.test", None)  # no longer a user's email
+    hints.learn("bob@example.test", 7)  # now another user's
+    hints.learn("guest@outside.test", None)
+
+    assert hints.guess(["ann@example.test"]) == set()
+    assert hints.guess(["bob@example.test", "guest@outside.test"]) == {7}

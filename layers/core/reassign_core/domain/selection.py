@@ -120,7 +120,7 @@ def _keep_max(hosts: list[Host], score: Mapping[int, int]) -> list[Host]:
     return [h for h in hosts if score[h.user_id] == best]
 
 
-def shortfalls(
+def scaled_shortfalls(
     hosts: Sequence[Host],
     round_robin_hosts: Sequence[Host],
     counts: Mapping[int, int],
@@ -152,7 +152,7 @@ def by_weight(
     calibration: Mapping[int, Fraction] | None = None,
 ) -> list[Host]:
     """Hosts furthest below their weighted share of the interval's bookings, then the heaviest."""
-    shortfall = shortfalls(available, round_robin_hosts, counts, calibration)
+    shortfall = scaled_shortfalls(available, round_robin_hosts, counts, calibration)
     return _keep_max(_keep_max(available, shortfall), {h.user_id: h.weight for h in available})
 
 
@@ -172,7 +172,7 @@ def ranking(
     list is the order later picks would follow.
     """
     shortfall = (
-        shortfalls(available, event_type.round_robin_hosts, counts, calibration)
+        scaled_shortfalls(available, event_type.round_robin_hosts, counts, calibration)
         if event_type.weights_enabled
         else {}
     )

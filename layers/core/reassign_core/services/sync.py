@@ -101,32 +101,38 @@ class _ReadDirectory(Directory):
 
 class UserHints:
     """Emails (ignoring case) known to belong to a user, by user id: what to read ahead for an
-    attendee. Filled at start from the loader's email directory and corrected by every email entry
-    an event reads, so nearly every guess is right; a wrong one costs a read, never a wrong write."""
+    attendee. The loader's email directory, read at start, corrected by every email entry an event
+    reads, so nearly every guess is right; a wrong one costs a read, never a wrong write."""
 
     def __init__(self, limit: int = MAX_USER_HINTS) -> None:
-        self._limit = limit  # emails learned beyond the directory
-        self._capacity = limit
-        self._by_email: dict[str, int] = {}
+        self._limit = limit
+        self._directory: Mapping[str, int] = {}
+        # What events have shown since (None: not a user), over the directory; bounded apart from it.
+        self._learned: dict[str, int | None] = {}
         self._lock = threading.Lock()  # the function may serve parallel requests (tests, make run)
 
     def preload(self, directory: Mapping[str, int]) -> None:
         """Start from the email directory (every user's email, as the last file load wrote it)."""
         with self._lock:
-            self._by_email = {email.casefold(): user_id for email, user_id in directory.items()}
-            self._capacity = len(self._by_email) + self._limit
+            self._directory = {email.casefold(): user_id for email, user_id in directory.items()}
+            self._learned = {}
+
+    def _user_of(self, email: str) -> int | None:
+        key = email.casefold()
+        return self._learned[key] if key in self._learned else self._directory.get(key)
 
     def guess(self, emails: Iterable[str]) -> set[int]:
-        return {u for e in emails if (u := self._by_email.get(e.casefold())) is not None}
+        return {u for e in emails if (u := self._user_of(e)) is not None}
 
     def learn(self, email: str, user_id: int | None) -> None:
+        key = email.casefold()
         with self._lock:
-            if user_id is None:
-                self._by_email.pop(email.casefold(), None)
+            if user_id == self._directory.get(key):
+                self._learned.pop(key, None)  # as the directory says (a guest: in neither)
                 return
-            if len(self._by_email) >= self._capacity:
-                self._by_email.clear()  # simplest bound: the next events read their users afresh
-            self._by_email[email.casefold()] = user_id
+            if len(self._learned) >= self._limit:
+                self._learned.clear()  # simplest bound: the directory stays, later events re-learn
+            self._learned[key] = user_id
 
 
 class SyncService:

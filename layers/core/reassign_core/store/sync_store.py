@@ -51,11 +51,17 @@ class SyncStore:
         return found, {host: future.result() for host, future in queries.items()}
 
     def read_email_directory(self) -> dict[str, int]:
-        """Every user's email (ignoring case) -> user id, from the directory's shards: one BatchGetItem,
-        made once per execution environment (not counted in an event's round trips)."""
+        """Every user's email (ignoring case) -> user id, from the directory's shards: one
+        BatchGetItem, made once per execution environment (not counted in an event's round trips).
+        One pass, eventually consistent: it only chooses what events read ahead, and Lambda's init
+        phase must not wait on retries (keys left unprocessed are simply not known in advance)."""
         shards = [keys.email_directory(shard) for shard in range(keys.EMAIL_DIRECTORY_SHARDS)]
+        with translated_store_errors():
+            response = self._client.batch_get_item(
+                RequestItems={self._table: {"Keys": [to_wire(k) for k in shards], "ConsistentRead": False}}
+            )
         found: dict[str, int] = {}
-        for item in self._get_chunk([(k["PK"], k["SK"]) for k in shards]):
+        for item in response.get("Responses", {}).get(self._table, []):
             for name, value in item.items():
                 if name.startswith(keys.DIRECTORY_EMAIL_PREFIX):
                     found[name.removeprefix(keys.DIRECTORY_EMAIL_PREFIX)] = int(value["N"])
