@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -54,7 +53,7 @@ class WebhookCaller:
     def attempt(self, webhook: Webhook, event_id: str, body: dict[str, object]) -> AttemptResult:
         """Render, sign (with this attempt's timestamp) and POST."""
         raw = render_body(body, webhook.payload_template)
-        headers = delivery_headers(webhook.secret, event_id, int(time.time()), raw)
+        headers = delivery_headers(webhook.secret, event_id, int(self._clock().timestamp()), raw)
         return self._sender.post(webhook.subscriber_url, raw, headers)
 
     def ping(self, webhook: Webhook) -> AttemptResult:
