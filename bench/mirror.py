@@ -29,14 +29,10 @@ from reassign_core.domain.models import (
     Host,
     HostStats,
     Interval,
-    ResetInterval,
-    SchedulingType,
-    TimestampBasis,
-    UserProfile,
 )
 from reassign_core.domain.timeutil import utc_days
 from reassign_core.ingest import dataset as ds
-from reassign_core.ingest.records import schedule_model
+from reassign_core.ingest.records import event_type_model, profile, schedule_model
 
 
 @dataclass
@@ -60,44 +56,16 @@ class Mirror:
     @classmethod
     def of(cls, raw: dict[str, Any], actor_id: int) -> Mirror:
         data = ds.parse_dataset(raw)
-        profiles = {
-            u.id: UserProfile(u.id, u.name, u.email, u.timeZone, u.defaultScheduleId) for u in data.users
-        }
-        event_types = {
-            e.id: EventType(
-                id=e.id,
-                title=e.title,
-                team_id=e.teamId,
-                organization_id=None,
-                owner_id=e.ownerId,
-                scheduling_type=SchedulingType(e.schedulingType) if e.schedulingType else None,
-                schedule_id=e.scheduleId,
-                event_name=e.eventName,
-                before_buffer_minutes=e.beforeEventBuffer,
-                after_buffer_minutes=e.afterEventBuffer,
-                weights_enabled=e.isRRWeightsEnabled,
-                reset_interval=ResetInterval(e.rrResetInterval),
-                timestamp_basis=TimestampBasis(e.rrTimestampBasis),
-                hosts=tuple(
-                    Host(
-                        profiles[h.userId],
-                        h.isFixed,
-                        h.priority,
-                        h.weight,
-                        h.scheduleId,
-                        position,
-                        created_at=h.createdAt,
-                    )
-                    for position, h in enumerate(e.hosts)
-                ),
-            )
-            for e in data.eventTypes
-        }
+        # Reference data as the loader models it (records): only the derived state is kept here.
+        profiles = {u.id: profile(u) for u in data.users}
+        parents = {t.id: t.parentId for t in data.teams}
+        schedules = {s.id: schedule_model(s) for s in data.schedules}
+        event_types = {e.id: event_type_model(e, profiles, parents, schedules) for e in data.eventTypes}
         roles = {t.id: m.role for t in data.teams for m in t.members if m.userId == actor_id}
         mirror = cls(
             event_types=event_types,
             bookings={},
-            schedules={s.id: schedule_model(s) for s in data.schedules},
+            schedules=schedules,
             caller=Caller(actor_id, is_system_admin=False, team_roles=roles),
         )
         for ooo in data.outOfOffice:

@@ -55,9 +55,12 @@ def email_directory(shard: int) -> Key:
 
 
 def email_directory_shard(email: str) -> int:
-    return int.from_bytes(hashlib.sha256(email.casefold().encode("utf-8")).digest()[:4], "big") % (
-        EMAIL_DIRECTORY_SHARDS
-    )
+    return stable_shard(email.casefold(), EMAIL_DIRECTORY_SHARDS)
+
+
+def stable_shard(text: str, shards: int) -> int:
+    """A stable hash of `text` into 0..shards-1: every writer and reader picks the same shard."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:4], "big") % shards
 
 
 MEMBER_PREFIX = "MEMBER#"
@@ -152,7 +155,7 @@ COUNTED_SHARDS = 16
 
 def counted_shard(uid: str) -> int:
     """A booking's shard: a stable hash of its uid, so every writer picks the same one."""
-    return int.from_bytes(hashlib.sha256(uid.encode("utf-8")).digest()[:4], "big") % COUNTED_SHARDS
+    return stable_shard(uid, COUNTED_SHARDS)
 
 
 def counted_bookings(event_type_id: int, interval_id: str, shard: int) -> Key:
