@@ -160,7 +160,7 @@ class Mirror:
                 user_id: self.counts[(event_type.id, user_id, wanted.counter_interval or "")]
                 for user_id in wanted.counters_of
             },
-            holder_latest_other=None,
+            holder_remaining=None,
             counted=tuple(self.counted.get((event_type.id, wanted.counter_interval or ""), {}).values()),
             away={user_id: tuple(self.spells.get(user_id, ())) for user_id in wanted.away_of},
             interval=wanted.interval,

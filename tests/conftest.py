@@ -21,10 +21,11 @@ sys.path[:0] = [str(ROOT / "layers" / "core"), str(ROOT)]
 
 from local.cfn import Template, ensure_tables, load_template  # noqa: E402
 from local.dynamo import EmbeddedDynamoDB  # noqa: E402
+from reassign_core.domain.timeutil import iso  # noqa: E402
 from reassign_core.ingest.dataset import parse_dataset  # noqa: E402
 from reassign_core.ingest.loader import load_dataset  # noqa: E402
 from reassign_core.store import keys  # noqa: E402
-from reassign_core.store.codec import from_wire  # noqa: E402
+from reassign_core.store.codec import from_wire, host_stats_from_wire, to_wire  # noqa: E402
 from tests.factories import LambdaContext  # noqa: E402
 
 TESTS = ROOT / "tests"
@@ -145,6 +146,12 @@ class Store:
     def booking(self, uid: str) -> dict[str, Any] | None:
         return self.item(keys.booking(uid))
 
+    def last_booked(self, event_type_id: int, user_id: int) -> str | None:
+        """A round-robin host's last-booked time as stored ("...Z"), None if never booked."""
+        found = self.item(keys.host_stats(event_type_id, user_id))
+        last = host_stats_from_wire(to_wire(found)).last_booked_at if found else None
+        return iso(last) if last else None
+
     def scan(self, table: str = "DataTable") -> list[dict[str, Any]]:
         """Tests only: every item of a table (the service itself never scans)."""
         found: list[dict[str, Any]] = []
@@ -155,7 +162,7 @@ class Store:
     def snapshot(self) -> dict[str, list[str]]:
         """Every item of every table but idempotency records, comparable across calls."""
         return {
-            name: sorted(json.dumps(i, sort_keys=True) for i in self.scan(name))
+            name: sorted(json.dumps(i, sort_keys=True, default=sorted) for i in self.scan(name))
             for name in self.tables
             if name != "IdempotencyTable"
         }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from reassign_core.domain import bookkeeping
 from reassign_core.domain.bookkeeping import (
@@ -15,6 +17,8 @@ from reassign_core.domain.bookkeeping import (
     UserDirectory,
 )
 from reassign_core.domain.models import (
+    EMPTY_TIMELINE,
+    NEVER_BOOKED,
     Attendee,
     Booking,
     BookingStatus,
@@ -28,8 +32,10 @@ from reassign_core.domain.models import (
     ResetInterval,
     Schedule,
     SchedulingType,
+    TimelineTop,
     TimestampBasis,
     UserProfile,
+    timeline_position,
 )
 from reassign_core.store import derived, keys
 
@@ -62,26 +68,35 @@ def booking(
     return replace(made, participants=bookkeeping.participants(made, WHO))
 
 
+class Everything(dict):  # type: ignore[type-arg]
+    """Read in full: whatever is asked for, absent unless given."""
+
+    def __init__(self, absent: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self._absent = absent
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __missing__(self, key: Any) -> Any:
+        return self._absent(key)
+
+
 def nothing_read() -> DerivedState:
-    """Every item absent (version 0), no other timeline entry."""
-
-    class Absent(dict):
-        def __missing__(self, key: tuple[int, date]) -> CalendarDay:
-            return CalendarDay(key[0], key[1], 0, {}, ())
-
-    class Never(dict):
-        def __missing__(self, key: tuple[int, int]) -> HostStats:
-            return HostStats(None, 0)
-
-    class NoOther(dict):
-        def __missing__(self, key: tuple[int, int]) -> None:
-            return None
-
-    return DerivedState(Absent(), Never(), NoOther())
+    """Every item read and absent (version 0), no other timeline entry."""
+    return DerivedState(
+        Everything(lambda key: CalendarDay(key[0], key[1], 0, {}, ())),
+        Everything(lambda key: NEVER_BOOKED),
+        Everything(lambda key: EMPTY_TIMELINE),
+    )
 
 
 def writes(*changes: BookingChange | OutOfOfficeChange, state: DerivedState | None = None) -> DerivedWrites:
     return bookkeeping.derived_writes(bookkeeping.edits_for(changes), state or nothing_read())
+
+
+def position(b: Booking) -> str:
+    return timeline_position(b.created_at, b.uid)
 
 
 def days(w: DerivedWrites) -> dict[tuple[int, date], CalendarDay]:
@@ -107,7 +122,7 @@ def test_an_accepted_booking_fills_calendars_of_its_people_and_counts_for_its_ro
     }
     assert all(d.version == 0 for d in w.calendar_days)  # created on condition they still do not exist
     assert w.timeline_added == (TimelineEntry(100, 2, made.created_at, "b-1"),)
-    assert w.stats == {(100, 2): HostStats(made.created_at, 0)}
+    assert w.stats == {(100, 2): HostStats.keeping(TimelineTop((position(made),), whole=True), 0)}
     assert w.counters == {
         (100, i): {2: 1}
         for i in (
@@ -131,15 +146,16 @@ def test_a_booking_without_event_type_counts_for_nobody() -> None:
 def test_a_cancellation_frees_the_time_and_takes_back_the_count() -> None:
     before = booking()
     read = CalendarDay(2, DAY, 4, {"b-1": BusyEntry(before.start, before.end, before.status)}, ())
-    state = DerivedState(
-        {(2, DAY): read}, {(100, 2): HostStats(before.created_at, 9)}, {(100, 2): at("2049-11-01")}
-    )
+    older = timeline_position(at("2049-11-01"), "b-0")
+    kept = HostStats.keeping(TimelineTop((position(before), older), whole=False), 9)
+    state = DerivedState({(2, DAY): read}, {(100, 2): kept}, {(100, 2): TimelineTop((older,), whole=False)})
 
     w = writes(BookingChange(before, replace(before, status=BookingStatus.CANCELLED)), state=state)
 
     assert days(w)[(2, DAY)] == replace(read, busy={})  # still at the version read: the write bumps it
     assert w.timeline_removed == (TimelineEntry(100, 2, before.created_at, "b-1"),)
-    assert w.stats == {(100, 2): HostStats(at("2049-11-01"), 9)}  # back to the latest other booking
+    # Back to the latest other booking.
+    assert w.stats == {(100, 2): HostStats.keeping(TimelineTop((older,), whole=False), 9)}
     assert all(deltas == {2: -1} for deltas in w.counters.values()) and len(w.counters) == 4
 
 

@@ -18,6 +18,7 @@ from reassign_core.domain.errors import (
     UserNotFound,
 )
 from reassign_core.domain.models import (
+    EMPTY_TIMELINE,
     Attendee,
     Booking,
     BookingStatus,
@@ -31,8 +32,10 @@ from reassign_core.domain.models import (
     ReassignType,
     ResetInterval,
     SchedulingType,
+    TimelineTop,
     TimestampBasis,
     UserProfile,
+    timeline_position,
 )
 
 OWNER = Caller(user_id=1, is_system_admin=False, team_roles={5: "OWNER"})
@@ -88,7 +91,7 @@ DAYS = (date(2050, 1, 7), date(2050, 1, 8))
 
 
 def host_data(
-    b: Booking, holder_id: int | None, holder_latest_other: datetime | None = None
+    b: Booking, holder_id: int | None, holder_remaining: TimelineTop = EMPTY_TIMELINE
 ) -> planning.HostData:
     entry = BusyEntry(b.start, b.end, b.status)
     calendars = {(u, d): CalendarDay(u, d, 7, {}, ()) for u in (3, 4, 5) for d in DAYS}
@@ -99,13 +102,13 @@ def host_data(
         4: HostStats(at("2049-11-01T00:00:00Z"), 2),
         5: HostStats(at("2050-02-01T00:00:00Z"), 9),
     }
-    return planning.HostData({}, calendars, stats, {}, holder_latest_other)
+    return planning.HostData({}, calendars, stats, {}, holder_remaining)
 
 
-def plan(b: Booking, winner: Host, holder_latest_other: datetime | None = None) -> planning.Plan:
+def plan(b: Booking, winner: Host, holder_remaining: TimelineTop = EMPTY_TIMELINE) -> planning.Plan:
     et = event_type()
     holder = planning.current_holder(et, b)
-    data = host_data(b, holder.user_id if holder else None, holder_latest_other)
+    data = host_data(b, holder.user_id if holder else None, holder_remaining)
     return planning.plan_reassignment(ReassignType.AUTO, 1, None, et, b, holder, winner, data)
 
 
@@ -301,15 +304,16 @@ def test_winners_calendar_days_read_for_the_buffer_but_not_written_are_checked_u
 
 def test_accepted_booking_moves_its_counters_stats_and_timeline_to_the_winner() -> None:
     b = booking(organizer=3)
-    p = plan(b, HOSTS[2], holder_latest_other=at("2049-10-01T00:00:00Z"))
+    older = timeline_position(at("2049-10-01T00:00:00Z"), "older-booking")
+    p = plan(b, HOSTS[2], holder_remaining=TimelineTop((older,), whole=False))
     intervals = [
         "MONTH#CREATED_AT#2049-12", "MONTH#START_TIME#2050-01",
         "DAY#CREATED_AT#2049-12-20", "DAY#START_TIME#2050-01-07",
     ]  # fmt: skip
     assert p.derived.counters == {(100, i): {3: -1, 4: 1} for i in intervals}
     # The winner's last-booked time only moves forward; the holder's falls back to its previous booking.
-    assert p.derived.stats[(100, 4)] == HostStats(at("2049-12-20T10:00:00Z"), 2)
-    assert p.derived.stats[(100, 3)] == HostStats(at("2049-10-01T00:00:00Z"), 4)
+    assert p.derived.stats[(100, 4)].last_booked_at == at("2049-12-20T10:00:00Z")
+    assert p.derived.stats[(100, 3)] == HostStats.keeping(TimelineTop((older,), whole=False), 4)
     assert timeline_moves(p) == ({4}, {3})
     assert p.after.participants == Participants(frozenset({4}), frozenset({4}))
 

@@ -104,7 +104,7 @@ def test_loader_writes_calendars_stats_timeline_and_counters(store: Any) -> None
     first_day = store.item({"PK": "CAL#2", "SK": "DAY#2050-01-07"})
     second_day = store.item({"PK": "CAL#2", "SK": "DAY#2050-01-08"})
     assert "b-1" in first_day["busy"] and "b-1" in second_day["busy"]
-    assert store.item(keys.host_stats(100, 2))["lastBookedAt"] == "2026-11-20T08:00:00.000Z"
+    assert store.last_booked(100, 2) == "2026-11-20T08:00:00.000Z"
     assert store.item(keys.host_stats(100, 3)) is None  # never booked: nothing to say yet
     assert store.item(keys.interval_counts(100, "MONTH#CREATED_AT#2026-11")) == {
         **keys.interval_counts(100, "MONTH#CREATED_AT#2026-11"),

@@ -17,7 +17,7 @@ from typing import Any
 from reassign_core import runtime
 from reassign_core.ingest.bookings import BOOKING_FIELDS
 from reassign_core.ingest.dataset import parse_dataset
-from reassign_core.store import keys
+from reassign_core.store import codec, keys
 from reassign_core.store.codec import from_wire, to_wire
 from tests.derived_oracle import derived_items
 
@@ -38,7 +38,13 @@ def current_dataset(found: list[dict[str, Any]], dataset: dict[str, Any]) -> dic
 def _content(items: Iterable[dict[str, Any]]) -> dict[tuple[str, str], str]:
     """Derived items by key, without versions (they count writes) and without items that say
     nothing (a calendar day emptied by a reassignment, a counter back at zero, last-booked stats of
-    a host never booked)."""
+    a host never booked). Stats by their last-booked time: how many of the newest timeline entries
+    they keep depends on the way the store got there, so `_top_problem` checks those apart."""
+    items = list(items)
+    timelines: dict[str, set[str]] = {}
+    for item in items:
+        if item["PK"].startswith("ETHOST#"):
+            timelines.setdefault(item["PK"], set()).add(item["SK"].removeprefix(keys.TIMELINE_PREFIX))
     found = {}
     for item in items:
         if not item["PK"].startswith(DERIVED_PARTITIONS) and not item["SK"].startswith(keys.STATS_PREFIX):
@@ -46,14 +52,42 @@ def _content(items: Iterable[dict[str, Any]]) -> dict[tuple[str, str], str]:
         body = {k: v for k, v in item.items() if k != "version"}
         if item["PK"].startswith("CAL#") and not body.get("busy") and not body.get("ooo"):
             continue
-        if item["SK"].startswith(keys.STATS_PREFIX) and body.get("lastBookedAt") is None:
-            continue
+        if item["SK"].startswith(keys.STATS_PREFIX):
+            event_type_id = item["PK"].removeprefix("EVENTTYPE#")
+            timeline = timelines.get(
+                f"ETHOST#{event_type_id}#{item['SK'].removeprefix(keys.STATS_PREFIX)}", set()
+            )
+            body = {"PK": item["PK"], "SK": item["SK"], "lastBookedAt": _last_booked(item)}
+            if problem := _top_problem(item, timeline):
+                body["top"] = problem
+            elif body["lastBookedAt"] is None:
+                continue
         if item["PK"].startswith(("ETCOUNT#", "AWAY#")):
             body = {k: v for k, v in body.items() if v != 0}
             if set(body) == {"PK", "SK"}:  # every count back at zero, every entry or spell removed
                 continue
         found[(item["PK"], item["SK"])] = json.dumps(body, sort_keys=True)
     return found
+
+
+def _last_booked(stats: dict[str, Any]) -> str | None:
+    if codec.NEWEST in stats:
+        return max(stats[codec.NEWEST]).partition("#")[0]
+    return stats.get("lastBookedAt")
+
+
+def _top_problem(stats: dict[str, Any], timeline: set[str]) -> str | None:
+    """What is wrong with the newest entries stats keep, against the host's timeline: they must be
+    its newest (every entry newer than the oldest kept is kept), and all of it when they say so."""
+    if codec.NEWEST not in stats and "lastBookedAt" in stats:
+        return None  # the oracle's (and an earlier version's) stats keep the last-booked time only
+    kept = set(stats.get(codec.NEWEST, ()))
+    if not kept <= timeline:
+        return f"keeps {sorted(kept - timeline)}, not in the timeline"
+    if stats.get(codec.WHOLE) or not kept:
+        return None if kept == timeline else f"says it is the whole timeline, lacks {sorted(timeline - kept)}"
+    newer = {p for p in timeline if p > min(kept)} - kept
+    return f"lacks newer entries {sorted(newer)}" if newer else None
 
 
 def recomputed_derived(dataset: dict[str, Any]) -> dict[tuple[str, str], str]:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from reassign_core.domain.models import (
+    EMPTY_TIMELINE,
     BookingStatus,
     BusyEntry,
     CalendarDay,
@@ -19,6 +20,7 @@ from reassign_core.domain.models import (
     ResetInterval,
     Schedule,
     SchedulingType,
+    TimelineTop,
     TimeRange,
     TimestampBasis,
     UserProfile,
@@ -82,11 +84,12 @@ def test_host_round_trips_with_its_own_schedule_and_without_one() -> None:
 
 def test_event_type_stats_decode_on_first_use() -> None:
     host = Host(UserProfile(2, "Two", "two@x.test", "UTC", None), False, 2, 100, None, 0)
-    booked = HostStats(at("2026-11-20T08:00:00Z"), 3)
+    newest = ("2026-11-20T08:00:00.000Z#b-2", "2026-11-19T08:00:00.000Z#b-1")
+    booked = HostStats.keeping(TimelineTop(newest, whole=False), 3)
     partition = [
         *codec.event_type_items(event_type(host)),
         codec.host_stats_item(100, 2, booked),
-        codec.host_stats_item(100, 4, HostStats(None, 1)),
+        codec.host_stats_item(100, 4, HostStats.keeping(EMPTY_TIMELINE, 1)),
     ]
 
     decoded = codec.event_type_from_wire(map(wire_of, partition))
@@ -94,7 +97,24 @@ def test_event_type_stats_decode_on_first_use() -> None:
     assert decoded is not None
     assert isinstance(decoded.host_stats, codec.LazyMapping) and sorted(decoded.host_stats) == [2, 4]
     assert decoded.host_stats[2] == booked
-    assert decoded.host_stats[4] == HostStats(None, 1)
+    assert booked.last_booked_at == at("2026-11-20T08:00:00Z")
+    assert decoded.host_stats[4] == HostStats(None, 1, EMPTY_TIMELINE)
+
+
+def test_stats_keep_their_newest_positions_as_a_string_set_and_say_when_they_are_all() -> None:
+    whole = HostStats.keeping(TimelineTop(("2026-11-20T08:00:00.000Z#b-1",), whole=True), 2)
+    item = wire_of(codec.host_stats_item(100, 2, whole))
+
+    assert item[codec.NEWEST] == {"SS": ["2026-11-20T08:00:00.000Z#b-1"]}  # a blind write deletes from it
+    assert codec.host_stats_from_wire(item) == whole
+    emptied = {k: v for k, v in item.items() if k != codec.NEWEST}  # its last entry deleted blind
+    assert codec.host_stats_from_wire(emptied) == HostStats(None, 2, EMPTY_TIMELINE)
+
+
+def test_stats_an_earlier_version_wrote_keep_their_last_booked_time_and_no_top() -> None:
+    legacy = {**keys.host_stats(100, 2), "lastBookedAt": "2026-11-20T08:00:00.000Z", "version": 5}
+
+    assert codec.host_stats_from_wire(wire_of(legacy)) == HostStats(at("2026-11-20T08:00:00Z"), 5)
 
 
 def test_partition_without_meta_is_no_event_type() -> None:
@@ -125,10 +145,10 @@ def test_missing_calendar_day_is_an_empty_day_at_version_zero() -> None:
 
 
 def test_stats_item_lives_in_the_event_type_partition() -> None:
-    item = codec.host_stats_item(100, 2, HostStats(None, 1))
+    item = codec.host_stats_item(100, 2, HostStats.keeping(EMPTY_TIMELINE, 1))
 
     assert (item["PK"], item["SK"]) == (keys.event_type_partition(100), "STATS#2")
-    assert "lastBookedAt" not in wire_of(item)  # never booked: no attribute, not a NULL
+    assert codec.NEWEST not in wire_of(item)  # never booked: no attribute (a set is never empty)
 
 
 def test_a_malformed_stats_item_is_an_error_not_a_host_never_booked() -> None:

@@ -46,7 +46,7 @@ def test_a_created_booking_makes_its_host_busy_and_is_counted(deliver: Any, stor
     assert (stored["status"], stored["userId"], stored["eventTypeId"]) == ("ACCEPTED", 3, 100)
     assert stored["attendees"][0]["email"] == "alice@customer.test"
     assert busy_uids(store, 3) == {"cal-1"}
-    assert store.item(keys.host_stats(100, 3))["lastBookedAt"] == T1
+    assert store.last_booked(100, 3) == T1
     assert drift(store.scan(), data) == []
 
 
@@ -96,7 +96,7 @@ def test_a_cancellation_or_rejection_frees_the_host(
 
     assert store.booking("b-1")["status"] == status
     assert busy_uids(store, 2) == set()
-    assert store.item(keys.host_stats(100, 2)).get("lastBookedAt") is None  # None is not stored
+    assert store.last_booked(100, 2) is None
     assert drift(store.scan(), data) == []
 
 
@@ -178,7 +178,7 @@ def test_a_pending_booking_accepted_later_is_counted(deliver: Any, store: Any, d
     answer(deliver(webhook("BOOKING_CREATED", T2, booking_payload("cal-1", organizer=4, status="ACCEPTED"))))
 
     assert store.booking("cal-1")["status"] == "ACCEPTED"
-    assert store.item(keys.host_stats(100, 4))["lastBookedAt"] == T1  # counted from its creation
+    assert store.last_booked(100, 4) == T1  # counted from its creation
     assert drift(store.scan(), data) == []
 
 

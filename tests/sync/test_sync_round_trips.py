@@ -74,20 +74,52 @@ def test_with_the_email_directory_every_event_takes_two_round_trips(
 
     assert [rounds(service, sync_store, body) for body in (first, moved, cancelled)] == [2, 2, 2]
 
-    assert store.item(keys.host_stats(100, 3)).get("lastBookedAt") is None  # counted, then not
+    assert store.last_booked(100, 3) is None  # counted, then not
     assert drift(store.scan(), data) == []
 
 
-def test_a_reschedule_to_other_people_reads_the_replaced_bookings_people_after_it(
+def test_a_reschedule_to_other_people_takes_the_replaced_booking_from_them_unread(
     sync_store: SyncStore, store: Any, data: Any
 ) -> None:
     service = SyncService(sync_store, hints_from_directory(sync_store))
     created = webhook("BOOKING_CREATED", T1, booking_payload("cal-1", organizer=2, attendees=[HOST_3]))
     assert rounds(service, sync_store, created) == 2
 
-    # Cal.com gave the new time to host 4: host 2's items are known only once cal-1 has been read.
-    assert rounds(service, sync_store, moved_to("cal-2", "cal-1", organizer=4, attendees=[], at=T2)) == 3
+    # Cal.com gave the new time to host 4: hosts 2 and 3 are known only once cal-1 is read, so what
+    # they lose (a calendar entry, a timeline entry) is taken away blind in the same transaction.
+    assert rounds(service, sync_store, moved_to("cal-2", "cal-1", organizer=4, attendees=[], at=T2)) == 2
 
+    assert store.last_booked(100, 2) == "2026-11-20T08:00:00.000Z"  # back to its loaded booking
+    assert store.last_booked(100, 4) == T2
+    assert drift(store.scan(), data) == []
+
+
+def test_when_a_host_may_lose_its_last_known_booking_the_event_is_applied_again_reading_it(
+    sync_store: SyncStore, store: Any, data: Any
+) -> None:
+    service = SyncService(sync_store, hints_from_directory(sync_store))
+    made = [f"2026-11-25T0{hour}:00:00.000Z" for hour in range(1, 6)]
+    for n, at in enumerate(made):  # five bookings: host 2's stats keep the newest three
+        assert (
+            rounds(
+                service, sync_store, webhook("BOOKING_CREATED", at, booking_payload(f"cal-{n}", organizer=2))
+            )
+            == 2
+        )
+
+    moves = [
+        rounds(
+            service,
+            sync_store,
+            moved_to(f"new-{n}", f"cal-{n}", organizer=4, attendees=[], at=f"2026-11-26T0{n}:00:00.000Z"),
+        )
+        for n in (4, 3, 2)
+    ]
+
+    # Two are taken from the newest kept, unread; the third would leave none known: it fails its
+    # condition and is applied again from reads of host 2's timeline (read, failed write, read, write).
+    assert moves == [2, 2, 5]
+    assert store.last_booked(100, 2) == made[1]
     assert drift(store.scan(), data) == []
 
 
@@ -129,7 +161,7 @@ def test_an_attendee_seen_before_costs_no_extra_read(sync_store: SyncStore, stor
     assert rounds(service, sync_store, created) == 2
     assert rounds(service, sync_store, cancelled) == 2
 
-    assert store.item(keys.host_stats(100, 3))["lastBookedAt"] == T1  # cal-2 counted, then not
+    assert store.last_booked(100, 3) == T1  # cal-2 counted, then not
     assert drift(store.scan(), data) == []
 
 
@@ -145,7 +177,7 @@ def test_a_wrong_guess_is_corrected_by_the_email_entry_read(
 
     assert rounds(service, sync_store, body) == 3  # host 3's items were not read ahead
 
-    assert store.item(keys.host_stats(100, 3))["lastBookedAt"] == T1
+    assert store.last_booked(100, 3) == T1
     assert store.item(keys.host_stats(100, 4)) is None
     assert hints.guess(["alice@customer.test", HOST_3["email"]]) == {3}
     assert drift(store.scan(), data) == []

@@ -4,8 +4,9 @@ The derived data, all of it kept here and nowhere else:
 - calendar days, per user per UTC day: the ACCEPTED and PENDING bookings holding the user's time and
   the user's out-of-office spells, each day with a version that writes are conditioned on;
 - per event type and round-robin host: a timeline (one entry per ACCEPTED booking, by creation),
-  the last-booked time (the timeline's latest entry) and interval counters (ACCEPTED bookings per
-  weighting interval, for every interval setting: see selection.all_interval_ids);
+  the stats (the timeline's newest few entries, the latest being the last-booked time) and interval
+  counters (ACCEPTED bookings per weighting interval, for every interval setting: see
+  selection.all_interval_ids);
 - per event type and interval, the counted bookings themselves (creation time, organizer, hosts
   counted for: the calibration's input, read with the counters);
 - per user, the out-of-office spells (the calibration's other input, one item per user);
@@ -20,6 +21,11 @@ Three steps, so every caller reads only what it needs, in as few round trips as 
     edits = bookkeeping.edits_for([BookingChange(before, after), OutOfOfficeChange(...)])
     needed = edits.reads()                                  # calendar days, stats, timelines
     writes = bookkeeping.derived_writes(edits, DerivedState(...))  # each item at the version read
+
+A caller may also leave unread what the edits only take away (`Edits.removals_only`): a booking
+taken off a calendar day, an entry leaving a host's timeline. Those are written blind, on condition
+that the item still holds what is taken (see DerivedWrites), which is what lets the sync take a
+booking away from people it only learns of by reading the booking.
 """
 
 from __future__ import annotations
@@ -42,9 +48,11 @@ from reassign_core.domain.models import (
     Interval,
     Participants,
     Schedule,
+    TimelineTop,
+    timeline_position,
 )
 from reassign_core.domain.selection import all_interval_ids
-from reassign_core.domain.timeutil import utc_days
+from reassign_core.domain.timeutil import iso, utc_days
 
 CalendarKey = tuple[int, date]  # (user id, UTC day)
 HostKey = tuple[int, int]  # (event type id, round-robin host's user id)
@@ -189,6 +197,17 @@ class Edits:
             timelines=frozenset(self.timeline_removed),
         )
 
+    def removals_only(self) -> Reads:
+        """What these edits can write without reading it: the calendar days they only take bookings
+        off, and the hosts that only lose timeline entries (their stats and timelines)."""
+        days = frozenset(
+            key
+            for key, entries in self.busy.items()
+            if key not in self.away and all(entry is None for entry in entries.values())
+        )
+        hosts = frozenset(self.timeline_removed.keys() - self.timeline_added.keys())
+        return Reads(calendar_days=days, stats=hosts, timelines=hosts)
+
     def touched_uids(self, host: HostKey) -> set[str]:
         """The bookings these edits add to or take from a host's timeline."""
         return self.timeline_added.get(host, {}).keys() | self.timeline_removed.get(host, {}).keys()
@@ -199,7 +218,7 @@ class Edits:
 
 class Reads(NamedTuple):
     """What the writes rest on: calendar days and stats (with their versions), and for each host
-    losing a timeline entry, the latest entry the edits leave alone (`DerivedState.latest_remaining`)."""
+    losing a timeline entry, the newest entries the edits leave alone (`DerivedState.remaining`)."""
 
     calendar_days: frozenset[CalendarKey]
     stats: frozenset[HostKey]
@@ -293,18 +312,33 @@ def edits_for(changes: Iterable[Change]) -> Edits:
 
 class DerivedState(NamedTuple):
     """What was read for the edits (see Edits.reads). Calendar days and stats of version 0 are absent
-    items; `latest_remaining`: for a host losing timeline entries, the latest creation time among
-    its entries other than the bookings the edits touch (None: no other entry)."""
+    items; `remaining`: for a host losing timeline entries, its newest entries other than the
+    bookings the edits touch. What the edits only take away may be left out of all three (see
+    Edits.removals_only): it is then written blind."""
 
     calendars: Mapping[CalendarKey, CalendarDay]
     stats: Mapping[HostKey, HostStats]
-    latest_remaining: Mapping[HostKey, datetime | None]
+    remaining: Mapping[HostKey, TimelineTop]
+
+
+class CalendarRemoval(NamedTuple):
+    """Bookings taken off a calendar day that was not read."""
+
+    user_id: int
+    day: date
+    uids: tuple[str, ...]
 
 
 class DerivedWrites(NamedTuple):
     """The derived items to write. Calendar days and stats carry their new content at the version they
     were read at: the write bumps it, on condition that it is still the one read. Counters are deltas;
-    counted bookings and out-of-office spells are set or removed one by one (None / False: removed)."""
+    counted bookings and out-of-office spells are set or removed one by one (None / False: removed).
+
+    What was left unread is written blind, and bumps the version too: `calendar_removals`, on
+    condition that each booking is still on its day; `stats_removals`, the timeline positions a host
+    loses from its stats' top, on condition that an entry is left there or the top is the whole
+    timeline (else the latest left is not known). A failed condition fails the whole write: the
+    caller applies the change again, reading everything."""
 
     calendar_days: tuple[CalendarDay, ...]
     stats: dict[HostKey, HostStats]
@@ -313,6 +347,34 @@ class DerivedWrites(NamedTuple):
     timeline_removed: tuple[TimelineEntry, ...]
     counted: dict[CounterKey, dict[str, CountedBooking | None]]
     away_spells: dict[int, dict[Interval, bool]]
+    calendar_removals: tuple[CalendarRemoval, ...]
+    stats_removals: dict[HostKey, tuple[str, ...]]
+
+
+TOP_KEPT = 3  # timeline entries a host's stats keep: a few removals before the timeline is needed
+
+
+def _top_after(base: TimelineTop, gained: Iterable[str]) -> TimelineTop:
+    """The newest entries once some are gained. One older than the last listed is left out unless
+    the base is the whole timeline: entries it does not list may come before it."""
+    assert base.whole or base.positions, "a top lists the newest entries unless the timeline is empty"
+    floor = None if base.whole else base.positions[-1]
+    merged = sorted({*base.positions, *(p for p in gained if floor is None or p > floor)}, reverse=True)
+    return TimelineTop(tuple(merged[:TOP_KEPT]), whole=base.whole and len(merged) <= TOP_KEPT)
+
+
+def _stats_after(current: HostStats, remaining: TimelineTop | None, gained: list[str]) -> HostStats:
+    """A host's stats after its timeline changed: from the newest entries left (`remaining`, when it
+    lost some) or those the stats kept, and the entries gained."""
+    base = remaining if remaining is not None else current.top
+    if base is not None:
+        return HostStats.keeping(_top_after(base, gained), current.version)
+    # Kept by an earlier version (the last-booked time only): a top starts with what is newer.
+    last = current.last_booked_at
+    newer = sorted((p for p in gained if last is None or p.partition("#")[0] > iso(last)), reverse=True)
+    if not newer:
+        return current
+    return HostStats.keeping(TimelineTop(tuple(newer[:TOP_KEPT]), whole=False), current.version)
 
 
 def _day_after(
@@ -343,27 +405,44 @@ def _entries(by_host: Mapping[HostKey, Mapping[str, datetime]]) -> Iterator[Time
             yield TimelineEntry(event_type_id, user_id, created_at, uid)
 
 
+def _positions(entries: Mapping[str, datetime]) -> list[str]:
+    return [timeline_position(created_at, uid) for uid, created_at in entries.items()]
+
+
 def derived_writes(edits: Edits, state: DerivedState) -> DerivedWrites:
+    blind = edits.removals_only()
     no_busy: Mapping[str, BusyEntry | None] = {}
-    days = tuple(
-        _day_after(state.calendars[key], edits.busy.get(key, no_busy), edits.away.get(key, []))
-        for key in dict.fromkeys([*edits.busy, *edits.away])
-    )
+    days, removals = [], []
+    for key in dict.fromkeys([*edits.busy, *edits.away]):
+        if key in state.calendars:
+            days.append(
+                _day_after(state.calendars[key], edits.busy.get(key, no_busy), edits.away.get(key, []))
+            )
+        else:
+            assert key in blind.calendar_days, f"calendar day {key} gains something: it must be read"
+            removals.append(CalendarRemoval(*key, tuple(sorted(edits.busy[key]))))
     stats: dict[HostKey, HostStats] = {}
+    stats_removals: dict[HostKey, tuple[str, ...]] = {}
     for host in dict.fromkeys([*edits.timeline_added, *edits.timeline_removed]):
-        current = state.stats[host]
-        # Losing an entry may lose the latest: fall back to the latest the edits leave alone.
-        base = state.latest_remaining[host] if host in edits.timeline_removed else current.last_booked_at
-        gained = edits.timeline_added.get(host, {}).values()
-        stats[host] = replace(current, last_booked_at=max(filter(None, (base, *gained)), default=None))
+        lost = edits.timeline_removed.get(host, {})
+        if host not in state.stats:
+            assert host in blind.stats, f"host {host} gains a booking: its stats must be read"
+            stats_removals[host] = tuple(sorted(_positions(lost)))
+            continue
+        remaining = state.remaining[host] if lost else None
+        stats[host] = _stats_after(
+            state.stats[host], remaining, _positions(edits.timeline_added.get(host, {}))
+        )
     return DerivedWrites(
-        calendar_days=days,
+        calendar_days=tuple(days),
         stats=stats,
         counters={key: dict(per_host) for key, per_host in edits.counters.items()},
         timeline_added=tuple(_entries(edits.timeline_added)),
         timeline_removed=tuple(_entries(edits.timeline_removed)),
         counted={key: dict(entries) for key, entries in edits.counted.items()},
         away_spells={user_id: dict(spells) for user_id, spells in edits.away_spells.items()},
+        calendar_removals=tuple(removals),
+        stats_removals=stats_removals,
     )
 
 

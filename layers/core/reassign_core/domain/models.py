@@ -13,6 +13,8 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import NamedTuple
 
+from reassign_core.domain.timeutil import iso, parse_iso
+
 
 class BookingStatus(StrEnum):
     ACCEPTED = "ACCEPTED"
@@ -221,9 +223,40 @@ class CountedBooking(NamedTuple):
     hosts: frozenset[int]
 
 
+def timeline_position(created_at: datetime, uid: str) -> str:
+    """Where a booking sits in a host's timeline: by creation time, then uid. Text
+    ("<ISO 8601 instant>#<uid>", the instant fixed width), so positions compare as the timeline
+    orders them and are stored as they are."""
+    return f"{iso(created_at)}#{uid}"
+
+
+class TimelineTop(NamedTuple):
+    """A host's newest timeline positions, newest first: every entry newer than the last listed is
+    listed, and `whole` says there are no others (no positions and not whole never happens)."""
+
+    positions: tuple[str, ...]
+    whole: bool
+
+
+EMPTY_TIMELINE = TimelineTop((), whole=True)
+
+
 @dataclass(frozen=True, slots=True)
 class HostStats:
-    """Round-robin bookkeeping of one host for one event type; `version` 0 = item absent."""
+    """Round-robin bookkeeping of one host for one event type; `version` 0 = item absent.
+
+    `top`: the newest few entries of the host's timeline, so that a booking leaving it can be taken
+    out without reading the timeline (see bookkeeping); None for an item an earlier version wrote,
+    which kept the last-booked time only."""
 
     last_booked_at: datetime | None
     version: int
+    top: TimelineTop | None = None
+
+    @classmethod
+    def keeping(cls, top: TimelineTop, version: int) -> HostStats:
+        latest = top.positions[0] if top.positions else None
+        return cls(parse_iso(latest.partition("#")[0]) if latest else None, version, top)
+
+
+NEVER_BOOKED = HostStats(last_booked_at=None, version=0, top=EMPTY_TIMELINE)  # no stats item yet

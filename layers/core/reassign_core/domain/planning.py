@@ -34,6 +34,7 @@ from reassign_core.domain.models import (
     RequestSource,
     Schedule,
     SchedulingType,
+    TimelineTop,
     UserProfile,
 )
 from reassign_core.domain.permissions import may_reassign
@@ -60,7 +61,7 @@ class HostDataRequest:
     stats_of: frozenset[int]
     counters_of: frozenset[int]
     counter_interval: str | None
-    holder_timeline_of: int | None  # the holder whose next-latest booking must be found
+    holder_timeline_of: int | None  # the holder whose newest other bookings must be found
     away_of: frozenset[int] = frozenset()  # whose out-of-office spells the calibration needs
     interval: Interval | None = None  # the weighting interval's bounds (weights on)
 
@@ -71,7 +72,7 @@ class HostData:
     calendars: Mapping[CalendarKey, CalendarDay]
     stats: Mapping[int, HostStats]
     interval_counts: dict[int, int]
-    holder_latest_other: datetime | None  # holder's latest ACCEPTED booking other than this one
+    holder_remaining: TimelineTop | None  # the holder's newest timeline entries other than this booking
     counted: Sequence[CountedBooking] = ()  # the interval's counted bookings (weights on)
     away: Mapping[int, Sequence[Interval]] = field(default_factory=dict)  # spells, by user (weights on)
     interval: Interval | None = None  # as requested
@@ -331,13 +332,15 @@ def plan_reassignment(
     after = replace(after, participants=bookkeeping.moved_participants(before, after, directory))
     edits = bookkeeping.edits_for([BookingChange(before, after)])
     needed = edits.reads()
-    latest_remaining = {(event_type.id, holder.user_id): data.holder_latest_other} if holder else {}
+    remaining = (
+        {(event_type.id, holder.user_id): data.holder_remaining} if holder and data.holder_remaining else {}
+    )
     derived = bookkeeping.derived_writes(
         edits,
         DerivedState(
             calendars=data.calendars,  # decoded on access: only the days written are
             stats={host: data.stats[host[1]] for host in needed.stats},
-            latest_remaining=latest_remaining,
+            remaining=remaining,
         ),
     )
     written = {(c.user_id, c.day) for c in derived.calendar_days}

@@ -25,7 +25,7 @@ from reassign_core.domain.bookkeeping import (
     HostKey,
     Reads,
 )
-from reassign_core.domain.models import CalendarDay, HostStats
+from reassign_core.domain.models import NEVER_BOOKED, CalendarDay, HostStats, TimelineTop, timeline_position
 from reassign_core.domain.timeutil import parse_iso
 from reassign_core.ingest.bookings import Unit
 from reassign_core.store import codec, derived_codec, keys
@@ -38,7 +38,6 @@ from reassign_core.store.loading import (
     TransactionCancelled,
 )
 
-NEVER_BOOKED = HostStats(last_booked_at=None, version=0)
 # Why a transaction may be refused and then simply redone from a fresh read (None: that action was fine).
 RETRIED = frozenset(
     {
@@ -84,12 +83,14 @@ class DerivedCache:
             self.timelines[host] = {e["uid"]: parse_iso(e["createdAt"]) for e in entries}
 
     def state(self, edits: Edits) -> DerivedState:
-        latest: dict[HostKey, datetime | None] = {}
+        remaining: dict[HostKey, TimelineTop] = {}
         for host in edits.timeline_removed:
             touched = edits.touched_uids(host)
-            entries = self.timelines[host]
-            latest[host] = max((at for uid, at in entries.items() if uid not in touched), default=None)
-        return DerivedState(self.calendars, self.stats, latest)
+            others = (
+                timeline_position(at, uid) for uid, at in self.timelines[host].items() if uid not in touched
+            )
+            remaining[host] = TimelineTop(tuple(sorted(others, reverse=True)), whole=True)
+        return DerivedState(self.calendars, self.stats, remaining)
 
     def committed(self, writes: DerivedWrites) -> None:
         for day in writes.calendar_days:

@@ -5,10 +5,12 @@ entries, everything the organizer's part of the change touches is read on specul
 days at the payload's time, its host item and stats, its newest timeline entries), and the same for
 each attendee whose email belongs to a user by the email directory the function read at start
 (`UserHints`). The email entries read decide who is who: a hint only chooses what to read ahead, so
-a stale one costs a read, never a wrong write. Only what the bookkeeping then asks for beyond that
-(a user added by a load since the function started, a booking that moved days) costs a second read.
-The transaction conditions every item on the version read, so a concurrent reassignment or sync
-makes it fail and the event is applied again from fresh reads.
+a stale one costs a read, never a wrong write. What the change only takes away from people not read
+ahead (a replaced booking that belonged to someone else: Cal.com gave the new time to another host)
+is written blind, on condition that it is there to take (bookkeeping.Edits.removals_only). Only
+what the bookkeeping then asks for beyond that (a user added by a load since the function started)
+costs a second read. The transaction conditions every item on the version read, so a concurrent
+reassignment or sync makes it fail and the event is applied again, from fresh reads of everything.
 """
 
 from __future__ import annotations
@@ -28,15 +30,16 @@ from reassign_core.domain.bookkeeping import (
     Directory,
     HostKey,
     OutOfOfficeChange,
+    Reads,
 )
 from reassign_core.domain.errors import ConcurrentModification, WriteConflict
-from reassign_core.domain.models import Booking, BookingStatus, HostStats, Interval
+from reassign_core.domain.models import NEVER_BOOKED, Booking, BookingStatus, HostStats, Interval
 from reassign_core.domain.timeutil import iso, parse_iso, utc_days
 from reassign_core.ingest.bookings import LOADED_VERSION, AwayUnit
 from reassign_core.store import codec, derived_codec, keys
 from reassign_core.store.codec import WireItem, from_wire, to_wire
 from reassign_core.store.derived import derived_actions, version_condition
-from reassign_core.store.sync_store import ItemKey, SyncStore
+from reassign_core.store.sync_store import TIMELINE_DEPTH, ItemKey, SyncStore
 from reassign_core.sync.calcom import BookingState, SyncEvent
 
 SYNCED_AT = "syncedAt"  # the webhook createdAt of the last event applied to a booking
@@ -75,6 +78,10 @@ class _Reads:
 
     def get(self, key: Mapping[str, str]) -> WireItem | None:
         return self.items.get(_pair(key))
+
+    def has(self, key: Mapping[str, str]) -> bool:
+        """Whether the item was read (it may not exist)."""
+        return _pair(key) in self.asked
 
 
 class _ReadDirectory(Directory):
@@ -147,22 +154,23 @@ class SyncService:
         digest = hashlib.sha256(delivery).hexdigest()[:32]
         for attempt in range(MAX_ATTEMPTS):
             try:
-                applied = self._attempt(event, f"{digest}-{attempt}")
+                # Blind removals on the first attempt only: a condition they rest on may be what failed.
+                applied = self._attempt(event, f"{digest}-{attempt}", blind=attempt == 0)
                 return SyncOutcome(applied, event.trigger, uid)
             except WriteConflict:
                 continue
         raise ConcurrentModification
 
-    def _attempt(self, event: SyncEvent, token: str) -> bool:
+    def _attempt(self, event: SyncEvent, token: str, blind: bool) -> bool:
         reads = _Reads(self._store)
         if event.out_of_office is not None:
             return self._out_of_office(event, reads, token)
         assert event.booking is not None
-        return self._booking(event, event.booking, reads, token)
+        return self._booking(event, event.booking, reads, token, blind)
 
     # --- bookings ------------------------------------------------------------------------------
 
-    def _booking(self, event: SyncEvent, state: BookingState, reads: _Reads, token: str) -> bool:
+    def _booking(self, event: SyncEvent, state: BookingState, reads: _Reads, token: str, blind: bool) -> bool:
         uids = [state.uid, *([event.replaces_uid] if event.replaces_uid else [])]
         organizer, et = state.organizer_id, state.event_type_id
         spans = [(state.start, state.end), *([event.replaced_span] if event.replaced_span else [])]
@@ -217,7 +225,7 @@ class SyncService:
             }
             for b, a, responses in writes
         ]
-        self._store.commit([*actions, *self._derived(changes, reads)], token)
+        self._store.commit([*actions, *self._derived(changes, reads, blind)], token)
         return True
 
     # --- out of office -------------------------------------------------------------------------
@@ -232,33 +240,48 @@ class SyncService:
         reads.fetch([_pair(registered), *map(_pair, days)])
         if reads.get(registered) is not None:
             return False  # already there: a repeated delivery
-        self._store.commit([unit.action(self._store.table), *self._derived([change], reads)], token)
+        self._store.commit(
+            [unit.action(self._store.table), *self._derived([change], reads, blind=False)], token
+        )
         return True
 
     # --- the derived items, by the one bookkeeping ------------------------------------------------
 
-    def _derived(self, changes: list[Change], reads: _Reads) -> list[dict[str, Any]]:
+    def _derived(self, changes: list[Change], reads: _Reads, blind: bool) -> list[dict[str, Any]]:
+        """The derived items' actions. `blind`: what the changes only take away is left unread unless
+        it was read ahead (then it is written exactly)."""
         edits = bookkeeping.edits_for(changes)
         needed = edits.reads()
+        unread = edits.removals_only() if blind else Reads(frozenset(), frozenset(), frozenset())
+        days = {
+            d
+            for d in needed.calendar_days
+            if d not in unread.calendar_days or reads.has(keys.calendar_day(*d))
+        }
+        hosts = {
+            h
+            for h in needed.stats
+            if h not in unread.stats or (reads.has(keys.host_stats(*h)) and h in reads.timelines)
+        }
         reads.fetch(
             [
-                *(_pair(keys.calendar_day(u, d)) for u, d in needed.calendar_days),
-                *(_pair(keys.host_stats(et, u)) for et, u in needed.stats),
+                *(_pair(keys.calendar_day(u, d)) for u, d in days),
+                *(_pair(keys.host_stats(et, u)) for et, u in hosts),
             ],
-            needed.timelines,
+            needed.timelines & hosts,
         )
-        latest: dict[HostKey, datetime | None] = {}
-        for host in needed.timelines:
-            touched = edits.touched_uids(host)
-            others = [e for e in map(from_wire, reads.timelines[host]) if e["uid"] not in touched]
-            latest[host] = parse_iso(others[0]["createdAt"]) if others else None
         state = DerivedState(
             calendars={
                 (u, d): derived_codec.calendar_day_from_wire(u, d, reads.get(keys.calendar_day(u, d)))
-                for u, d in needed.calendar_days
+                for u, d in days
             },
-            stats={host: _stats(reads.get(keys.host_stats(*host))) for host in needed.stats},
-            latest_remaining=latest,
+            stats={host: _stats(reads.get(keys.host_stats(*host))) for host in hosts},
+            remaining={
+                host: derived_codec.timeline_top(
+                    reads.timelines[host], TIMELINE_DEPTH, edits.touched_uids(host)
+                )
+                for host in needed.timelines & hosts
+            },
         )
         return derived_actions(self._store.table, bookkeeping.derived_writes(edits, state))
 
@@ -280,7 +303,7 @@ def _touched(
 
 
 def _stats(item: WireItem | None) -> HostStats:
-    return codec.host_stats_from_wire(item) if item else HostStats(last_booked_at=None, version=0)
+    return codec.host_stats_from_wire(item) if item else NEVER_BOOKED
 
 
 def _booking_of(state: BookingState, created_at: datetime, version: int) -> Booking:

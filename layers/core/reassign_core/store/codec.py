@@ -21,6 +21,7 @@ from reassign_core.domain.models import (
     Participants,
     ResetInterval,
     SchedulingType,
+    TimelineTop,
     TimestampBasis,
     UserProfile,
 )
@@ -253,18 +254,32 @@ def host_from_wire(wire_item: WireItem) -> Host:
     )
 
 
+NEWEST, WHOLE = "newest", "whole"  # the stats' timeline top (see HostStats)
+
+
 def host_stats_item(event_type_id: int, user_id: int, stats: HostStats) -> Item:
+    """The stats as the timeline's newest positions (a string set: a blind write deletes from it)
+    and whether they are all of it. An item an earlier version wrote keeps its last-booked time."""
+    if stats.top is None:
+        last = iso(stats.last_booked_at) if stats.last_booked_at else None
+        return {**keys.host_stats(event_type_id, user_id), "lastBookedAt": last, "version": stats.version}
     return {
         **keys.host_stats(event_type_id, user_id),
-        "lastBookedAt": iso(stats.last_booked_at) if stats.last_booked_at else None,
+        NEWEST: frozenset(stats.top.positions) or None,  # a set is never empty: none is no attribute
+        WHOLE: stats.top.whole,
         "version": stats.version,
     }
 
 
 def host_stats_from_wire(wire_item: WireItem) -> HostStats:
-    last = wire_item.get("lastBookedAt")
-    return HostStats(
-        last_booked_at=parse_iso(last["S"]) if last else None, version=int(wire_item["version"]["N"])
+    version = int(wire_item["version"]["N"])
+    newest = wire_item.get(NEWEST)
+    if newest is None and "lastBookedAt" in wire_item:  # an earlier version's item
+        return HostStats(parse_iso(wire_item["lastBookedAt"]["S"]), version)
+    whole = wire_item.get(WHOLE)
+    positions = tuple(sorted(newest["SS"], reverse=True)) if newest else ()
+    return HostStats.keeping(
+        TimelineTop(positions, whole=not positions or bool(whole and whole["BOOL"])), version
     )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from reassign_core.domain.bookkeeping import DerivedWrites
-from reassign_core.domain.models import CalendarDay, HostStats
+from reassign_core.domain.bookkeeping import CalendarRemoval, DerivedWrites, HostKey
+from reassign_core.domain.models import CalendarDay
 from reassign_core.store import codec, derived_codec, keys
 from reassign_core.store.codec import Item, to_wire
 
@@ -41,7 +41,8 @@ def calendar_check(table: str, day: CalendarDay) -> Action:
 
 def derived_actions(table: str, writes: DerivedWrites) -> list[Action]:
     """One action per derived item: calendar days and stats put at the next version on condition
-    that they are still at the one read; counters added to; timeline entries put or deleted."""
+    that they are still at the one read, or what was not read taken out of them (on condition that
+    it is there to take); counters added to; timeline entries put or deleted."""
     actions = [
         put_versioned(
             table, derived_codec.calendar_day_item(replace(day, version=day.version + 1)), day.version
@@ -49,10 +50,12 @@ def derived_actions(table: str, writes: DerivedWrites) -> list[Action]:
         for day in writes.calendar_days
     ]
     for (event_type_id, user_id), stats in writes.stats.items():
-        fresh = HostStats(stats.last_booked_at, stats.version + 1)
+        fresh = replace(stats, version=stats.version + 1)
         actions.append(
             put_versioned(table, codec.host_stats_item(event_type_id, user_id, fresh), stats.version)
         )
+    actions += [_calendar_removal(table, removal) for removal in writes.calendar_removals]
+    actions += [_stats_removal(table, host, lost) for host, lost in sorted(writes.stats_removals.items())]
     for (event_type_id, interval), deltas in sorted(writes.counters.items()):
         added = {keys.counter_attribute(u): d for u, d in deltas.items() if d}
         if added:
@@ -109,3 +112,38 @@ def _update(
     if values:
         update["ExpressionAttributeValues"] = to_wire(values)
     return {"Update": update}
+
+
+def _calendar_removal(table: str, removal: CalendarRemoval) -> Action:
+    """Bookings taken off a day not read, each on condition that the day holds it (the day's other
+    bookings are left as they are); the version moves on, so a choice resting on the day re-reads."""
+    names = {f"#u{i}": uid for i, uid in enumerate(removal.uids)}
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": to_wire(keys.calendar_day(removal.user_id, removal.day)),
+            "UpdateExpression": f"REMOVE {', '.join(f'busy.{n}' for n in names)} ADD version :one",
+            "ConditionExpression": " AND ".join(f"attribute_exists(busy.{n})" for n in names),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_wire({":one": 1}),
+        }
+    }
+
+
+def _stats_removal(table: str, host: HostKey, lost: tuple[str, ...]) -> Action:
+    """Timeline positions taken out of stats not read. The latest left is then still among those
+    kept unless they were the whole timeline: so some must be left, or they must be all of it, or
+    none of the positions lost may be among them (then they were older than all those kept)."""
+    values: dict[str, Any] = {":lost": frozenset(lost), ":n": len(lost), ":yes": True, ":one": 1}
+    values |= {f":p{i}": position for i, position in enumerate(lost)}
+    none_kept = " AND ".join(f"NOT contains({codec.NEWEST}, :p{i})" for i in range(len(lost)))
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": to_wire(keys.host_stats(*host)),
+            "UpdateExpression": f"DELETE {codec.NEWEST} :lost ADD version :one",
+            "ConditionExpression": f"attribute_exists({codec.NEWEST}) AND "
+            f"({codec.WHOLE} = :yes OR size({codec.NEWEST}) > :n OR ({none_kept}))",
+            "ExpressionAttributeValues": to_wire(values),
+        }
+    }

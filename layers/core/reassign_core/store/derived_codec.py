@@ -8,7 +8,7 @@ the wire by the `*_from_wire` functions, without an intermediate dict.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from reassign_core.domain.models import (
     CalendarDay,
     CountedBooking,
     Interval,
+    TimelineTop,
 )
 from reassign_core.domain.timeutil import iso, parse_iso
 from reassign_core.store import keys
@@ -64,6 +65,18 @@ def timeline_item(event_type_id: int, user_id: int, created_at: datetime, uid: s
         "createdAt": iso(created_at),
         "uid": uid,
     }
+
+
+def timeline_top(wire_items: Iterable[WireItem], limit: int, leaving: Collection[str] = ()) -> TimelineTop:
+    """A host's newest entries from a Query of its timeline (newest first, at most `limit`), less
+    the bookings `leaving` it: the whole timeline when the Query found fewer than it could."""
+    found = list(wire_items)
+    positions = tuple(
+        item["SK"]["S"].removeprefix(keys.TIMELINE_PREFIX)
+        for item in found
+        if item["uid"]["S"] not in leaving
+    )
+    return TimelineTop(positions, whole=len(found) < limit)
 
 
 def interval_counts_item(event_type_id: int, interval: str, counts: Mapping[int, int]) -> Item:

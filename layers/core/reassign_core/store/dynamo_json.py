@@ -3,7 +3,7 @@
 Hand-written rather than boto3's TypeSerializer/TypeDeserializer: on the read path of a
 1000-host reassignment those spent more CPU (Decimal arithmetic, type dispatch) than the whole
 decision. Numbers come back as int, or float when fractional; strings, booleans, None, maps
-and lists as themselves. The service stores no sets or binary values.
+and lists as themselves, string sets as frozensets. The service stores no binary values.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ def encode(value: Any) -> AttributeValue:
         return {"M": {str(k): encode(v) for k, v in value.items()}}
     if isinstance(value, list | tuple):
         return {"L": [encode(v) for v in value]}
+    if isinstance(value, set | frozenset) and value and all(isinstance(v, str) for v in value):
+        return {"SS": sorted(value)}
     raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB")
 
 
@@ -49,6 +51,8 @@ def decode(attribute: Mapping[str, Any]) -> Any:
         return attribute["BOOL"]
     if "NULL" in attribute:
         return None
+    if "SS" in attribute:
+        return frozenset(attribute["SS"])
     raise TypeError(f"unexpected DynamoDB type {next(iter(attribute), None)}")
 
 

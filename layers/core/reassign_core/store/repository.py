@@ -21,9 +21,9 @@ from typing import Any, NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reassign_core.domain.errors import CommitOutcomeUnknown, StoreUnavailable, WriteConflict
-from reassign_core.domain.models import Booking, Caller, EventType, HostStats, UserProfile
+from reassign_core.domain.models import NEVER_BOOKED, Booking, Caller, EventType, TimelineTop, UserProfile
 from reassign_core.domain.planning import HostData, HostDataRequest, Plan
-from reassign_core.domain.timeutil import iso, parse_iso
+from reassign_core.domain.timeutil import iso
 from reassign_core.store import codec, derived_codec, keys, schedule_codec
 from reassign_core.store.audit import AuditRecord, audit_record_from_item
 from reassign_core.store.codec import Item, LazyMapping, WireItem, from_wire, to_wire
@@ -37,7 +37,6 @@ from reassign_core.store.failures import (
 )
 
 BATCH_GET_LIMIT = 100
-NEVER_BOOKED = HostStats(last_booked_at=None, version=0)
 OUTBOX_RETENTION = timedelta(days=7)
 
 
@@ -124,10 +123,8 @@ class ReassignRepository:
             if request.counter_interval
             else []
         )
-        holder_latest = (
-            self._executor.submit(
-                self._latest_booking_other_than, event_type.id, request.holder_timeline_of, booking
-            )
+        holder_remaining = (
+            self._executor.submit(self._holder_remaining, event_type.id, request.holder_timeline_of, booking)
             if request.holder_timeline_of is not None
             else None
         )
@@ -161,7 +158,7 @@ class ReassignRepository:
                 dict.fromkeys(request.stats_of), lambda uid, _: event_type.host_stats.get(uid, NEVER_BOOKED)
             ),
             interval_counts=derived_codec.interval_counts_from_item(counts, request.counters_of),
-            holder_latest_other=holder_latest.result() if holder_latest else None,
+            holder_remaining=holder_remaining.result() if holder_remaining else None,
             counted=derived_codec.counted_from_items(
                 from_wire(shard) for key in shard_keys if (shard := lookup(key)) is not None
             ),
@@ -169,10 +166,8 @@ class ReassignRepository:
             interval=request.interval,
         )
 
-    def _latest_booking_other_than(
-        self, event_type_id: int, user_id: int, booking: Booking
-    ) -> datetime | None:
-        """The holder's last-booked time once this booking is gone: two newest timeline entries."""
+    def _holder_remaining(self, event_type_id: int, user_id: int, booking: Booking) -> TimelineTop:
+        """The holder's newest timeline entries once this booking is gone (its two newest)."""
         with translated_store_errors():
             response = self._client.query(
                 TableName=self._data_table,
@@ -187,10 +182,7 @@ class ReassignRepository:
                 ConsistentRead=True,  # decides the holder's last-booked time, which no condition guards
                 Limit=2,
             )
-        for entry in map(from_wire, response.get("Items", [])):
-            if entry["uid"] != booking.uid:
-                return parse_iso(entry["createdAt"])
-        return None
+        return derived_codec.timeline_top(response.get("Items", []), limit=2, leaving={booking.uid})
 
     # --- the booking's audit records (the history route) ------------------------------------
 
