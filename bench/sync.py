@@ -1,7 +1,7 @@
 """The sync's benchmark: sequential DynamoDB round trips and CPU per ingested Cal.com event, and the
 loader's throughput, on the 1000-host dataset.
 
-    python -m bench.sync [--hosts 1000] [--events 40] [--latency-ms 10]
+    python -m bench.sync [--hosts 1000] [--events 32] [--latency-ms 10]
 
 Writes its figures under "sync" in bench/results.json (the rest of the file is left as is).
 
@@ -11,9 +11,9 @@ Writes its figures under "sync" in bench/results.json (the rest of the file is l
 - The function is imported as Lambda starts it: its init phase reads the email directory (one
   BatchGetItem, reported apart as `init`), so an attendee who is a user is read ahead from the first
   event on (docs/sync.md).
-- Events: signed BOOKING_CREATED, BOOKING_CANCELLED and BOOKING_RESCHEDULED bodies (Cal.com's
-  shapes) for the event type's round-robin hosts, with guests from outside; then the same with an
-  attendee who is a user of the store.
+- Events: signed BOOKING_CREATED, BOOKING_RESCHEDULED (on the same host, and to another host) and
+  BOOKING_CANCELLED bodies (Cal.com's shapes) for the event type's round-robin hosts, with guests
+  from outside; then the same with an attendee who is a user of the store.
 - Loader throughput: items written per second of `load_dataset` on a fresh store.
 """
 
@@ -76,38 +76,45 @@ def _booking(
     }
 
 
-def _events(count: int, hosts: int, user_email: str | None, prefix: str) -> list[dict[str, Any]]:
-    """created, cancelled, rescheduled (of the one just created) in turn, on distinct hosts."""
+EVENT_KINDS = ("created", "rescheduled, same host", "rescheduled to another host", "cancelled")
+
+
+def _events(count: int, hosts: int, user_email: str | None, prefix: str) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, body) in turn: a booking created on a host; the previous event's booking rescheduled
+    on its host; the previous one's rescheduled to another host (Cal.com's round robin picking again:
+    the replaced booking's host is known only once it is read); the previous one's cancelled."""
     now = datetime.now(UTC).replace(microsecond=0)
     guest = [{"name": "Guest", "email": user_email or "guest@outside.test", "timeZone": "UTC"}]
+    placed: dict[str, tuple[int, datetime]] = {}  # uid -> its host and start
     events = []
     for i in range(count):
-        host = FIRST_HOST_ID + (i * 7) % hosts
-        start = (now + timedelta(days=30 + i % 20)).replace(hour=10, minute=0, second=0)
+        kind = EVENT_KINDS[i % len(EVENT_KINDS)]
         at = (now + timedelta(seconds=i)).isoformat().replace("+00:00", "Z")
-        kind = i % 3
-        if kind == 0:
-            body = {
-                "triggerEvent": "BOOKING_CREATED",
-                "createdAt": at,
-                "payload": _booking(f"{prefix}{i}", host, start, guest),
-            }
-        elif kind == 1:
-            created = (now + timedelta(days=30 + (i - 1) % 20)).replace(hour=10, minute=0, second=0)
-            old = _booking(f"{prefix}{i - 1}", FIRST_HOST_ID + ((i - 1) * 7) % hosts, created, guest)
-            body = {"triggerEvent": "BOOKING_CANCELLED", "createdAt": at, "payload": old}
+        uid, previous = f"{prefix}{i}", f"{prefix}{i - 1}"
+        if kind == "created":
+            host = FIRST_HOST_ID + (i * 7) % hosts
+            start = (now + timedelta(days=30 + i % 20)).replace(hour=10, minute=0, second=0)
+            trigger, payload = "BOOKING_CREATED", _booking(uid, host, start, guest)
+        elif kind == "cancelled":
+            host, start = placed[previous]
+            trigger, payload = "BOOKING_CANCELLED", _booking(previous, host, start, guest)
+            uid = previous
         else:
-            moved = _booking(
-                f"{prefix}{i}",
+            old_host, old_start = placed[previous]
+            host = old_host if kind == "rescheduled, same host" else FIRST_HOST_ID + (i * 7) % hosts
+            start = old_start + timedelta(days=1)
+            trigger = "BOOKING_RESCHEDULED"
+            payload = _booking(
+                uid,
                 host,
-                start + timedelta(days=1),
+                start,
                 guest,
-                rescheduleUid=f"{prefix}{i - 2}",
-                rescheduleStartTime=start.isoformat(),
-                rescheduleEndTime=(start + timedelta(minutes=30)).isoformat(),
+                rescheduleUid=previous,
+                rescheduleStartTime=old_start.isoformat(),
+                rescheduleEndTime=(old_start + timedelta(minutes=30)).isoformat(),
             )
-            body = {"triggerEvent": "BOOKING_RESCHEDULED", "createdAt": at, "payload": moved}
-        events.append(body)
+        placed[uid] = (host, start)
+        events.append((kind, {"triggerEvent": trigger, "createdAt": at, "payload": payload}))
     return events
 
 
@@ -120,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--hosts", type=int, default=1000)
-    parser.add_argument("--events", type=int, default=30, help="events per case (a multiple of 3)")
+    parser.add_argument("--events", type=int, default=32, help="events per case (a multiple of 4)")
     parser.add_argument("--latency-ms", type=float, default=10.0)
     parser.add_argument("--output", type=Path, default=RESULTS, help="results file; its other keys are kept")
     args = parser.parse_args(argv)
@@ -181,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         for case, email in (("guests_outside", None), ("attendee_is_a_user", user_email)):
             trips: list[float] = []
             cpu: list[float] = []
-            triggers: dict[str, list[int]] = {}
-            for body in _events(args.events, args.hosts, email, case):
+            kinds: dict[str, list[int]] = {}
+            for kind, body in _events(args.events, args.hosts, email, case):
                 recorder.start()
                 before = time.process_time()  # every thread of this process: the store is another
                 with contextlib.redirect_stdout(sink):
@@ -194,12 +201,12 @@ def main(argv: list[str] | None = None) -> int:
                 rounds = bench_calls.sequential_round_trips(made)
                 trips.append(rounds)
                 cpu.append(spent * 1000)
-                triggers.setdefault(body["triggerEvent"], []).append(rounds)
+                kinds.setdefault(kind, []).append(rounds)
             results[case] = {
                 "events": len(trips),
                 "first_event_round_trips": trips[0],
                 "sequential_round_trips": _summary(trips),
-                "round_trips_by_trigger": {t: max(r) for t, r in triggers.items()},
+                "round_trips_by_event": {kind: max(r) for kind, r in kinds.items()},
                 "cpu_ms_per_event": _summary(cpu),
             }
             figures = results[case]

@@ -117,3 +117,41 @@ def test_racing_freely_h_is_only_double_booked_by_a_reassignment_that_committed_
     else:
         assert _holds(store, H) == {"cal-h"}
     assert drift(store.scan(), data) == []
+
+
+def test_a_reschedule_taking_a_booking_from_h_unread_makes_a_reassignment_choosing_h_read_again(
+    store: Any, deliver: Any, reassign_app: Any, commits: Commits
+) -> None:
+    data = base_dataset()
+    store.load(data)
+    elsewhere = {"start": "2050-02-10T13:00:00.000Z", "end": "2050-02-10T14:00:00.000Z"}
+    # Another month (b-1's counts unchanged); H's booked before host 4's, so H is still chosen first.
+    for uid, host, at in (("cal-x", H, "2026-01-01T10:00:00.000Z"), ("cal-z", 4, "2026-01-05T10:00:00.000Z")):
+        assert (
+            deliver(webhook("BOOKING_CREATED", at, booking_payload(uid, organizer=host, **elsewhere))).status
+            == 200
+        )
+    moved = booking_payload(
+        "cal-y",
+        organizer=4,  # Cal.com gave the new time to host 4: what H loses is taken away unread
+        start="2050-02-11T13:00:00.000Z",
+        end="2050-02-11T14:00:00.000Z",
+        rescheduleUid="cal-x",
+        rescheduleStartTime=elsewhere["start"],
+        rescheduleEndTime=elsewhere["end"],
+    )
+    commits.sync_done.clear()  # the creations above were sync commits too
+    commits.order.clear()
+    commits.interleave = True
+
+    def reschedule() -> dict[str, Any]:
+        response = deliver(webhook("BOOKING_RESCHEDULED", "2026-01-02T10:00:00.000Z", moved))
+        return {"statusCode": response.status, **response.json()}
+
+    reassigned, synced = run_together([lambda: _reassign(reassign_app), reschedule])
+
+    assert synced["statusCode"] == 200 and synced["data"]["applied"] is True
+    assert reassigned["statusCode"] == 200, reassigned
+    # It chose H from stats the blind write then changed: its write failed, it read again, chose H.
+    assert commits.attempted == [H, H] and commits.order == ["sync", f"reassign->{H}"]
+    assert drift(store.scan(), data) == []
