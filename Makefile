@@ -101,8 +101,8 @@ run: $(STAMP)
 	$(LOCAL_ENV) WEBHOOK_ALLOW_LOCAL_URLS=true "$(PY)" -m local.gateway --port $(PORT) $(if $(DATA),--data "$(DATA)") $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)")
 
 load: $(STAMP)
-	@[ -n "$(DATA)" ] || { echo "usage: make load DATA=file.json [ENDPOINT=url] [DRY_RUN=1]" >&2; exit 2; }
-	$(LOCAL_ENV) "$(PY)" -m reassign_core.ingest.loader "$(DATA)" $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)") $(if $(DRY_RUN),--dry-run)
+	@[ -n "$(DATA)" ] || { echo "usage: make load DATA=file.json [ENDPOINT=url | TABLES=\"DataTable=name CredentialsTable=name\"] [DRY_RUN=1]" >&2; exit 2; }
+	$(LOCAL_ENV) "$(PY)" -m local.load "$(DATA)" $(if $(ENDPOINT),--endpoint-url "$(ENDPOINT)") $(foreach t,$(TABLES),--table "$(t)") $(if $(DRY_RUN),--dry-run)
 
 invoke: $(STAMP)
 	@[ -n "$(FUNCTION)" ] && [ -n "$(EVENT)" ] || { echo "usage: make invoke FUNCTION=ReassignFunction EVENT=events/file.json [DATA=file.json] [ENDPOINT=url]" >&2; exit 2; }

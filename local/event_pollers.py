@@ -9,16 +9,33 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from local.lambda_runtime import FunctionError, FunctionPool
 
-if TYPE_CHECKING:
-    from local.event_sources import Source
-
 POLL_SECONDS = 0.05
+DEFAULT_QUEUE_CONCURRENCY = 5
 Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One event source mapping of the template (local/event_sources.py reads them): what a poller
+    reads and how it calls the function."""
+
+    kind: str  # "DynamoDB" or "SQS"
+    function_id: str
+    resource: str  # the table (DynamoDB) or queue (SQS) logical id
+    batch_size: int
+    window_seconds: float
+    report_item_failures: bool
+    starting_position: str = "LATEST"
+    bisect: bool = False
+    max_retries: int = -1  # -1: until the records expire, as Lambda's default
+    on_failure_queue: str | None = None
+    concurrency: int = DEFAULT_QUEUE_CONCURRENCY
 
 
 def log(line: str) -> None:

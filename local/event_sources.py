@@ -31,10 +31,8 @@ from botocore.config import Config
 
 from local.cfn import Template, load_yaml
 from local.dynamo import EmbeddedDynamoDB
-from local.event_pollers import QueuePoller, StreamPoller, log, send_json
+from local.event_pollers import DEFAULT_QUEUE_CONCURRENCY, QueuePoller, Source, StreamPoller, log, send_json
 from local.lambda_runtime import FunctionPool, apply_env
-
-DEFAULT_QUEUE_CONCURRENCY = 5
 
 
 def _logical_id(value: Any) -> str:
@@ -45,21 +43,6 @@ def _logical_id(value: Any) -> str:
     if isinstance(value, dict) and "Ref" in value:
         return str(value["Ref"])
     raise ValueError(f"cannot tell which resource {value!r} names")
-
-
-@dataclass(frozen=True)
-class Source:
-    kind: str  # "DynamoDB" or "SQS"
-    function_id: str
-    resource: str  # the table (DynamoDB) or queue (SQS) logical id
-    batch_size: int
-    window_seconds: float
-    report_item_failures: bool
-    starting_position: str = "LATEST"
-    bisect: bool = False
-    max_retries: int = -1  # -1: until the records expire, as Lambda's default
-    on_failure_queue: str | None = None
-    concurrency: int = DEFAULT_QUEUE_CONCURRENCY
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ and a dataset loaded only when one is given."""
 
 from __future__ import annotations
 
+import ipaddress
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,16 @@ class LocalStore:
 
 
 def is_loopback(endpoint_url: str | None) -> bool:
-    return bool(endpoint_url) and urlparse(endpoint_url).hostname in ("127.0.0.1", "localhost", "::1")
+    """Whether the endpoint is on this machine (a DynamoDB of one's own)."""
+    host = urlparse(endpoint_url or "").hostname
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def open_store(

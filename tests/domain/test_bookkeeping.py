@@ -7,14 +7,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from reassign_core.domain import bookkeeping
+from reassign_core.domain import bookkeeping, people
 from reassign_core.domain.bookkeeping import (
     BookingChange,
     DerivedState,
     DerivedWrites,
     OutOfOfficeChange,
     TimelineEntry,
-    UserDirectory,
 )
 from reassign_core.domain.models import (
     EMPTY_TIMELINE,
@@ -40,7 +39,7 @@ from reassign_core.domain.models import (
 from reassign_core.store import derived, keys
 
 # Users 2, 3 and 4 are round-robin hosts of event type 100; 5 is a user who hosts nothing.
-WHO = UserDirectory(
+WHO = people.UserDirectory(
     {f"user{i}@example.test": i for i in (2, 3, 4, 5)},
     {100: frozenset({2, 3, 4})},
 )
@@ -65,7 +64,7 @@ def booking(
         end=at(end), status=status, created_at=at(created),
         attendees=tuple(Attendee("x", e, "UTC") for e in attendees), responses_name=None, version=1,
     )  # fmt: skip
-    return replace(made, participants=bookkeeping.participants(made, WHO))
+    return replace(made, participants=people.participants(made, WHO))
 
 
 class Everything(dict):  # type: ignore[type-arg]
@@ -221,7 +220,7 @@ def test_a_reassignment_moves_only_the_people_it_knows_about() -> None:
     )  # 5 attends; the event type knows only hosts
     after = replace(before, organizer_id=3)
 
-    moved = bookkeeping.moved_participants(before, after, bookkeeping.EventTypeDirectory(event_type))
+    moved = people.moved_participants(before, after, people.EventTypeDirectory(event_type))
 
     assert moved == Participants(frozenset({3, 5}), frozenset({3}))
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from local import load
 from reassign_core.ingest import loader
 from reassign_core.ingest.dataset import DatasetError, parse_dataset
 from reassign_core.store import keys
@@ -61,7 +62,7 @@ def test_a_bad_file_writes_nothing(store: Any, tmp_path: Path, capsys: Any) -> N
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data))
 
-    code = loader.main([str(path), "--endpoint-url", store.client.meta.endpoint_url])
+    code = load.main([str(path), "--endpoint-url", store.client.meta.endpoint_url])
 
     assert code == 1
     assert "bookings[0]: endTime must be after startTime" in capsys.readouterr().err
@@ -72,7 +73,7 @@ def test_invalid_json_is_reported_not_raised(tmp_path: Path, capsys: Any) -> Non
     path = tmp_path / "broken.json"
     path.write_text("{nope")
 
-    assert loader.main([str(path)]) == 1
+    assert load.main([str(path)]) == 1
     assert "not valid JSON" in capsys.readouterr().err
 
 
@@ -131,7 +132,7 @@ def test_cli_creates_missing_tables_on_a_local_endpoint(dynamo: Any, tmp_path: P
     path = tmp_path / "data.json"
     path.write_text(json.dumps(base_dataset()))
 
-    assert loader.main([str(path), "--endpoint-url", dynamo.endpoint_url]) == 0
+    assert load.main([str(path), "--endpoint-url", dynamo.endpoint_url]) == 0
 
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["items"]["DataTable"] > 0 and summary["items"]["CredentialsTable"] == 7
@@ -191,7 +192,7 @@ def test_host_items_carry_their_own_schedule_unless_the_event_type_has_one(store
 
 
 def test_a_missing_file_is_one_clear_message(tmp_path: Path, capsys: Any) -> None:
-    assert loader.main([str(tmp_path / "nowhere.json")]) == 1
+    assert load.main([str(tmp_path / "nowhere.json")]) == 1
 
     err = capsys.readouterr().err
     assert "nowhere.json: 1 problem(s); nothing was written:\n  $: no such file" in err
@@ -250,7 +251,7 @@ DEMO_DATA = ROOT / "local" / "demo_data.json"
 def test_the_demo_data_is_refused_outside_a_local_endpoint(
     endpoint: list[str], store: Any, capsys: Any
 ) -> None:
-    assert loader.main([str(DEMO_DATA), *endpoint]) == 1
+    assert load.main([str(DEMO_DATA), *endpoint]) == 1
 
     assert "refused: 5 of its API keys or tokens are the demo data's" in capsys.readouterr().err
     assert store.scan() == []
@@ -264,7 +265,7 @@ def test_the_loader_needs_no_aws_credentials_for_a_local_endpoint(dynamo: Any, t
         "AWS_CONFIG_FILE": str(tmp_path / "none"),
         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
     }
-    command = [sys.executable, "-m", "reassign_core.ingest.loader", str(DEMO_DATA)]
+    command = [sys.executable, "-m", "local.load", str(DEMO_DATA)]
 
     done = subprocess.run(
         [*command, "--endpoint-url", dynamo.endpoint_url],

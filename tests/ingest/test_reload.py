@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from local import load as load_command
 from reassign_core.domain.models import Participants
 from reassign_core.ingest import loader
 from reassign_core.ingest.dataset import parse_dataset
@@ -264,7 +265,7 @@ def test_the_plan_lists_additions_changes_and_removals_per_kind(
     path.write_text(json.dumps(data))
     before = store.snapshot()
 
-    code = loader.main([str(path), "--dry-run", "--endpoint-url", store.client.meta.endpoint_url])
+    code = load_command.main([str(path), "--dry-run", "--endpoint-url", store.client.meta.endpoint_url])
 
     out = capsys.readouterr().out
     assert code == 0 and store.snapshot() == before  # a dry run writes nothing

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from reassign_core.ingest import loader
+from local import load
 from reassign_core.ingest.dataset import DatasetError, parse_dataset
 from tests.factories import base_dataset
 from tests.security.credentials import security_dataset
@@ -72,7 +72,7 @@ def test_a_short_key_writes_nothing(store: Any, tmp_path: Path, capsys: Any) -> 
     path = tmp_path / "weak.json"
     path.write_text(json.dumps(data))
 
-    code = loader.main([str(path), "--endpoint-url", store.client.meta.endpoint_url])
+    code = load.main([str(path), "--endpoint-url", store.client.meta.endpoint_url])
 
     assert code == 1
     assert "apiKeys[0].key: too short to be secret" in capsys.readouterr().err

@@ -19,7 +19,7 @@ from typing import Any
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from reassign_core.domain import bookkeeping
+from reassign_core.domain import bookkeeping, people
 from reassign_core.domain.bookkeeping import (
     BookingChange,
     CalendarKey,
@@ -173,7 +173,7 @@ def changes_to(memory: DerivedMemory, data: Dataset) -> list[Change]:
     changes: list[Change] = []
     for raw in data.bookings:
         booking = codec.booking_from_item(raw.model_dump(mode="json") | {"version": 1})
-        booking = replace(booking, participants=bookkeeping.participants(booking, who))
+        booking = replace(booking, participants=people.participants(booking, who))
         if memory.bookings.get(booking.uid) != booking:
             changes.append(BookingChange(memory.bookings.get(booking.uid), booking))
     spells = {(a.userId, a.start, a.end) for a in data.outOfOffice}

@@ -30,6 +30,12 @@ def test_invoke_passes_the_endpoint() -> None:
     assert '--endpoint-url "http://127.0.0.1:8000"' in out
 
 
+def test_load_passes_the_deployed_tables_names() -> None:
+    out = dry_run("load", "DATA=my.json", "TABLES=DataTable=stack-Data-1 CredentialsTable=stack-Cred-2")
+    assert '-m local.load "my.json"' in out
+    assert '--table "DataTable=stack-Data-1" --table "CredentialsTable=stack-Cred-2"' in out
+
+
 def test_lint_runs_the_pinned_redocly_cli_on_the_openapi_document() -> None:
     out = dry_run("-o", "node_modules/.installed", "lint")
     assert "node_modules/.bin/redocly lint --format=stylish docs/openapi.json" in out

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
-from reassign_core.domain import availability, bookkeeping, selection
+from reassign_core.domain import availability, bookkeeping, people, selection
 from reassign_core.domain.availability import Unavailability
 from reassign_core.domain.bookkeeping import BookingChange, DerivedState, DerivedWrites
 from reassign_core.domain.errors import (
@@ -199,7 +199,7 @@ def _counted_for(event_type: EventType, booking: Booking, user_id: int) -> bool:
     """Whether the booking counts for the user (a round-robin host of it), as recorded with it."""
     recorded = booking.participants
     if recorded is None:  # stored before participants were kept: as they would have been resolved
-        recorded = bookkeeping.participants(booking, bookkeeping.EventTypeDirectory(event_type))
+        recorded = people.participants(booking, people.EventTypeDirectory(event_type))
     return user_id in recorded.round_robin
 
 
@@ -326,10 +326,10 @@ def plan_reassignment(
 ) -> Plan:
     # The bookkeeping follows whom the booking counts for before and after, not who was asked for:
     # a manual target already attending gains nothing, a holder still attending loses nothing.
-    directory = bookkeeping.EventTypeDirectory(event_type)
-    before = bookkeeping.with_participants(booking, directory)
+    directory = people.EventTypeDirectory(event_type)
+    before = people.with_participants(booking, directory)
     after = reassigned_booking(event_type, before, holder, winner)
-    after = replace(after, participants=bookkeeping.moved_participants(before, after, directory))
+    after = replace(after, participants=people.moved_participants(before, after, directory))
     edits = bookkeeping.edits_for([BookingChange(before, after)])
     needed = edits.reads()
     remaining = (

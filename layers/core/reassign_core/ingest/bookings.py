@@ -18,9 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reassign_core.domain import bookkeeping
-from reassign_core.domain.bookkeeping import BookingChange, Directory, OutOfOfficeChange
+from reassign_core.domain import people
+from reassign_core.domain.bookkeeping import BookingChange, OutOfOfficeChange
 from reassign_core.domain.models import Booking, Interval
+from reassign_core.domain.people import Directory
 from reassign_core.domain.timeutil import iso, parse_iso
 from reassign_core.ingest import dataset as ds
 from reassign_core.store import codec, keys
@@ -100,7 +101,7 @@ def _content(item: Item) -> dict[str, Any]:
 
 def _from_file(wanted: ds.Booking, directory: Directory, version: int) -> tuple[Booking, Item]:
     booking = codec.booking_from_item(wanted.model_dump(mode="json") | {"version": version})
-    booking = replace(booking, participants=bookkeeping.participants(booking, directory))
+    booking = replace(booking, participants=people.participants(booking, directory))
     # Through the wire format, as it will read back (no None values), so equal copies compare equal.
     return booking, from_wire(to_wire(codec.booking_item(booking, wanted.responses)))
 
@@ -118,7 +119,7 @@ def booking_unit(
     current = codec.booking_from_item(stored)
     version = current.version
     loaders = _loaded_version(stored) == version
-    before = bookkeeping.with_participants(current, directory)
+    before = people.with_participants(current, directory)
     if wanted is not None and loaders:
         booking, item = _from_file(wanted, directory, version + 1)
         if _content(item) != _content(stored):
@@ -129,7 +130,7 @@ def booking_unit(
         and not loaders
         and _content(_from_file(wanted, directory, 1)[1]) != _content(stored)
     )
-    counted = bookkeeping.participants(current, directory)
+    counted = people.participants(current, directory)
     if current.participants == counted:
         return None, kept
     after = replace(current, participants=counted, version=version + 1)

@@ -1,7 +1,5 @@
-"""Load a dataset file into the service's tables, as changes to what they hold.
-
-    python -m reassign_core.ingest.loader data.json [--dry-run] [--endpoint-url URL]
-                                          [--table DataTable=name --table CredentialsTable=name]
+"""Load a dataset file into the service's tables, as changes to what they hold (the command line:
+local/load.py, `make load`).
 
 1. The whole file is validated first: a bad file is refused with every problem, nothing written.
 2. What the store holds is read by key, never by Scan: the loader's registry of the records it wrote,
@@ -19,21 +17,17 @@ consistent with the bookings. Loading the same file twice: the second run has no
 
 from __future__ import annotations
 
-import argparse
-import ipaddress
 import json
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlparse
 
-from reassign_core.domain import bookkeeping
+from reassign_core.domain import bookkeeping, people
 from reassign_core.domain.bookkeeping import Edits
 from reassign_core.ingest import dataset as ds
-from reassign_core.ingest.apply import Applier, LoadConflict
+from reassign_core.ingest.apply import Applier
 from reassign_core.ingest.bookings import (
     AwayUnit,
     BookingPlan,
@@ -63,7 +57,7 @@ class LoadPlan:
     bookings: BookingPlan
     away: list[AwayUnit]
     derived: Edits  # everything the bookings and out-of-office changes do to derived items
-    directory: bookkeeping.Directory
+    directory: people.Directory
 
     def is_empty(self) -> bool:
         return self.reference.is_empty() and not self.bookings.units and not self.away
@@ -214,97 +208,3 @@ def load_file(
     path: Path, table_names: Mapping[str, str], client: Any, progress: TextIO | None = None
 ) -> dict[str, int]:
     return load_dataset(read_dataset(path), table_names, client, progress)
-
-
-# --- command line ------------------------------------------------------------------------------
-
-
-def is_loopback(endpoint_url: str | None) -> bool:
-    host = urlparse(endpoint_url or "").hostname
-    if host is None:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def publicly_known_secrets(data: ds.Dataset, demo_file: Path) -> list[str]:
-    """The file's API keys and tokens that the repository's demo data publishes to everyone."""
-    demo = json.loads(demo_file.read_text(encoding="utf-8"))
-    published = {k["key"] for k in demo.get("apiKeys", [])} | {
-        t["token"] for t in demo.get("accessTokens", [])
-    }
-    return [
-        s for s in (*(k.key for k in data.apiKeys), *(t.token for t in data.accessTokens)) if s in published
-    ]
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m reassign_core.ingest.loader",
-        description="Load a dataset file (docs/dataset.md) into the tables, as changes to what they hold.",
-    )
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
-    parser.add_argument(
-        "--endpoint-url", help="a local DynamoDB; missing tables are created from template.yaml"
-    )
-    parser.add_argument("--template", type=Path, default=Path("template.yaml"))
-    parser.add_argument(
-        "--table",
-        action="append",
-        default=[],
-        metavar="LOGICAL_ID=NAME",
-        help="real table name of a template table, e.g. DataTable=booking-reassign-dev-DataTable-XYZ",
-    )
-    args = parser.parse_args(argv)
-    try:
-        data = read_dataset(args.file)
-    except ds.DatasetError as error:
-        print(f"{args.file}: {len(error.problems)} problem(s); nothing was written:", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  {problem.path}: {problem.reason}", file=sys.stderr)
-        return 1
-    local_store = is_loopback(args.endpoint_url)
-    from local.store_setup import DEMO_DATA as demo_file  # the repository's demo data, published to all
-
-    if not local_store and (published := publicly_known_secrets(data, demo_file)):
-        print(
-            f"{args.file}: refused: {len(published)} of its API keys or tokens are the demo data's, which "
-            f"anyone can read in this repository. Load demo data only into a local endpoint "
-            f"(--endpoint-url http://localhost:8000).",
-            file=sys.stderr,
-        )
-        return 1
-    if local_store:
-        from local.dynamo import use_dummy_credentials
-
-        use_dummy_credentials()  # DynamoDB Local or moto: any credentials do, none may be configured
-    import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    table_names = {DATA_TABLE: DATA_TABLE, CREDENTIALS_TABLE: CREDENTIALS_TABLE}
-    table_names |= dict(entry.split("=", 1) for entry in args.table)
-    try:
-        client = boto3.client("dynamodb", endpoint_url=args.endpoint_url)
-        if args.endpoint_url and not args.dry_run:
-            from local import cfn  # local tooling: a DynamoDB of one's own gets the template's tables
-
-            cfn.ensure_tables(client, cfn.load_template(args.template))
-        print(f"{args.file}{' (dry run: nothing is written)' if args.dry_run else ''}:", flush=True)
-        written = load_dataset(
-            data, table_names, client, progress=sys.stderr, out=sys.stdout, dry_run=args.dry_run
-        )
-    except (BotoCoreError, ClientError, LoadConflict) as error:
-        print(f"{args.file}: not loaded: {error}", file=sys.stderr)
-        return 1
-    if not args.dry_run:
-        print(json.dumps({"loaded": str(args.file), "items": written}))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from datetime import time as time_of_day
 
-from reassign_core.domain import bookkeeping, permissions
+from reassign_core.domain import bookkeeping, people, permissions
 from reassign_core.domain.models import (
     EventType,
     Host,
@@ -175,9 +175,9 @@ def event_type_model(
     return replace(model, hosts=hosts)
 
 
-def directory(data: ds.Dataset) -> bookkeeping.UserDirectory:
+def directory(data: ds.Dataset) -> people.UserDirectory:
     """Who is who according to the file: users by email, each event type's round-robin hosts."""
-    return bookkeeping.UserDirectory(
+    return people.UserDirectory(
         {u.email: u.id for u in data.users},
         {e.id: frozenset(h.userId for h in e.hosts if not h.isFixed) for e in data.eventTypes},
     )

@@ -22,12 +22,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from reassign_core.domain import bookkeeping
+from reassign_core.domain import bookkeeping, people
 from reassign_core.domain.bookkeeping import (
     BookingChange,
     Change,
     DerivedState,
-    Directory,
     HostKey,
     OutOfOfficeChange,
     Reads,
@@ -84,7 +83,7 @@ class _Reads:
         return _pair(key) in self.asked
 
 
-class _ReadDirectory(Directory):
+class _ReadDirectory(people.Directory):
     """Who is who, from the email entries and host items read."""
 
     def __init__(self, reads: _Reads) -> None:
@@ -187,8 +186,8 @@ class SyncService:
         directory = _ReadDirectory(reads)
         for attendee in state.attendees:
             self._hints.learn(attendee.email, directory.user_by_email(attendee.email))
-        people = bookkeeping.participants(_booking_of(state, event.created_at, 1), directory).people
-        others = sorted(people - set(ahead))  # attendees who are users not guessed: read theirs now
+        named = people.participants(_booking_of(state, event.created_at, 1), directory).people
+        others = sorted(named - set(ahead))  # attendees who are users not guessed: read theirs now
         reads.fetch(
             map(_pair, _touched(others, et, spans)),
             [(et, u) for u in others] if counts_down and et is not None else [],
@@ -201,8 +200,8 @@ class SyncService:
             return False
         after = _booking_of(state, current.created_at if current else event.created_at, 1)
         after = replace(after, version=current.version + 1 if current else 1)
-        after = bookkeeping.with_participants(after, directory)
-        before = bookkeeping.with_participants(current, directory) if current else None
+        after = people.with_participants(after, directory)
+        before = people.with_participants(current, directory) if current else None
         writes.append((before, after, state.responses))
 
         if event.replaces_uid:
@@ -210,7 +209,7 @@ class SyncService:
             if old_item is not None:
                 old = codec.booking_from_item(from_wire(old_item))
                 if _is_newer(event, old_item, old):
-                    old_before = bookkeeping.with_participants(old, directory)
+                    old_before = people.with_participants(old, directory)
                     old_after = replace(old_before, status=BookingStatus.CANCELLED, version=old.version + 1)
                     writes.append((old_before, old_after, from_wire(old_item).get("responses") or {}))
 
