@@ -21,13 +21,14 @@ from hypothesis import strategies as st
 
 from reassign_core.domain import bookkeeping, people
 from reassign_core.domain.bookkeeping import (
+    NOTHING_UNREAD,
+    TOP_KEPT,
     BookingChange,
     CalendarKey,
     Change,
     DerivedState,
     HostKey,
     OutOfOfficeChange,
-    Reads,
 )
 from reassign_core.domain.models import (
     NEVER_BOOKED,
@@ -61,12 +62,14 @@ class DerivedMemory:
         self.counted: dict[tuple[int, str], dict[str, CountedBooking]] = defaultdict(dict)
         self.spells: dict[int, set[Interval]] = defaultdict(set)
 
-    def apply(self, changes: list[Change], blind: bool = False) -> None:
+    def apply(self, changes: list[Change], blind: bool = False, shallow: bool = False) -> None:
         """Apply the changes' writes; `blind`: leave unread what they only take away, as the sync
-        does (and apply them again reading everything when a blind write's condition fails)."""
+        does (and apply them again reading everything when a blind write's condition fails);
+        `shallow`: read only a timeline's newest entries, as the store's Queries do (what the
+        stats keep beyond the bookings the changes touch)."""
         edits = bookkeeping.edits_for(changes)
         needed = edits.reads()
-        unread = edits.removals_only() if blind else Reads(frozenset(), frozenset(), frozenset())
+        unread = edits.removals_only() if blind else NOTHING_UNREAD
         hosts = needed.stats - unread.stats
         state = DerivedState(
             calendars={
@@ -74,26 +77,12 @@ class DerivedMemory:
                 for k in needed.calendar_days - unread.calendar_days
             },
             stats={k: self.stats.get(k, NEVER_BOOKED) for k in hosts},
-            remaining={
-                host: TimelineTop(
-                    tuple(
-                        sorted(
-                            (
-                                timeline_position(at, uid)
-                                for uid, at in self.timelines[host].items()
-                                if uid not in edits.touched_uids(host)
-                            ),
-                            reverse=True,
-                        )
-                    ),
-                    whole=True,
-                )
-                for host in needed.timelines & hosts
-            },
+            remaining={host: self._newest(host, edits, shallow) for host in needed.timelines & hosts},
+            unread=unread,
         )
         writes = bookkeeping.derived_writes(edits, state)
         if not self._blind_writes_hold(writes):
-            self.apply(changes, blind=False)
+            self.apply(changes, blind=False, shallow=shallow)
             return
         for removal in writes.calendar_removals:
             day = self.calendars[(removal.user_id, removal.day)]
@@ -132,6 +121,17 @@ class DerivedMemory:
         for change in changes:
             if isinstance(change, BookingChange):
                 self.bookings[change.after.uid] = change.after
+
+    def _newest(self, host: HostKey, edits: bookkeeping.Edits, shallow: bool) -> TimelineTop:
+        """The host's newest timeline entries but the bookings the edits touch, all of them or
+        (`shallow`) as a Query of what the stats keep beyond those bookings reads them."""
+        touched = edits.touched_uids(host)
+        depth = TOP_KEPT + len(touched) if shallow else None
+        found = sorted(
+            (timeline_position(at, uid) for uid, at in self.timelines[host].items()), reverse=True
+        )[:depth]
+        kept = tuple(p for p in found if p.partition("#")[2] not in touched)
+        return TimelineTop(kept, whole=depth is None or len(found) < depth)
 
     def _blind_writes_hold(self, writes: bookkeeping.DerivedWrites) -> bool:
         """The conditions of the blind writes, as the store checks them (store/derived.py)."""
@@ -281,6 +281,8 @@ def test_changes_through_the_bookkeeping_equal_a_recomputation(scenario: Any, da
         for _ in range(data.draw(st.sampled_from([1, 1, 1, 2, 3]))):
             note(data.draw(edit(dataset, scenario.now)))
         memory.apply(
-            changes_to(memory, parse_dataset(dataset)), blind=data.draw(st.booleans(), label="blind")
+            changes_to(memory, parse_dataset(dataset)),
+            blind=data.draw(st.booleans(), label="blind"),
+            shallow=data.draw(st.booleans(), label="shallow timeline reads"),
         )
         assert _content(memory.items()) == recomputed_derived(dataset)

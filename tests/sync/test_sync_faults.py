@@ -10,6 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from reassign_core import runtime
+from reassign_core.store import keys
+from reassign_core.store.codec import to_wire
 from tests.factories import base_dataset
 from tests.faults.injection import TRANSACTION_CONFLICT, UNAVAILABLE, Fault, Faults
 from tests.sync.conftest import drift
@@ -71,10 +73,18 @@ def test_a_failing_store_is_a_503_and_nothing_is_written(
     deliver: Any, store: Any, data: Any, faults: Faults, operation: str, kind: str
 ) -> None:
     cancel = webhook("BOOKING_CANCELLED", "2026-11-25T10:00:00.000Z", booking_payload("b-1", organizer=2))
+    # Host 2's stats as an earlier version wrote them (the time only): the timeline must be read.
+    stats = store.item(keys.host_stats(100, 2))
+    legacy = {
+        **keys.host_stats(100, 2),
+        "lastBookedAt": store.last_booked(100, 2),
+        "version": stats["version"],
+    }
+    store.client.put_item(TableName=store.tables["DataTable"], Item=to_wire(legacy))
     before = store.snapshot()
     faults.fail(operation, UNAVAILABLE[kind])
 
-    response = deliver(cancel)  # reads the booking, the holder's timeline, then writes
+    response = deliver(cancel)  # reads the booking and its host's items, then its timeline, then writes
 
     assert response.status == 503, response.body
     assert dict(response.headers).get("Retry-After") == "1"

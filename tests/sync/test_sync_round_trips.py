@@ -14,7 +14,8 @@ from botocore.exceptions import ClientError
 
 from reassign_core.domain.errors import StoreUnavailable
 from reassign_core.services.sync import SyncService, UserHints
-from reassign_core.store import keys
+from reassign_core.store import codec, keys
+from reassign_core.store.codec import to_wire
 from reassign_core.store.sync_store import SyncStore
 from reassign_core.sync.calcom import parse_event
 from reassign_core.sync_runtime import hints_from_directory
@@ -117,8 +118,9 @@ def test_when_a_host_may_lose_its_last_known_booking_the_event_is_applied_again_
     ]
 
     # Two are taken from the newest kept, unread; the third would leave none known: it fails its
-    # condition and is applied again from reads of host 2's timeline (read, failed write, read, write).
-    assert moves == [2, 2, 5]
+    # condition and is applied again reading host 2's items (read, failed write; read, host 2's
+    # days and stats, then its timeline, write).
+    assert moves == [2, 2, 6]
     assert store.last_booked(100, 2) == made[1]
     assert drift(store.scan(), data) == []
 
@@ -212,3 +214,21 @@ def test_an_event_overrides_a_stale_directory_entry() -> None:
 
     assert hints.guess(["ann@example.test"]) == set()
     assert hints.guess(["bob@example.test", "guest@outside.test"]) == {7}
+
+
+def test_stats_an_earlier_version_wrote_are_rewritten_when_a_booking_leaves_them(
+    sync_store: SyncStore, store: Any, data: Any
+) -> None:
+    service = SyncService(sync_store, hints_from_directory(sync_store))
+    created = webhook("BOOKING_CREATED", T1, booking_payload("cal-1", organizer=2, attendees=[]))
+    assert rounds(service, sync_store, created) == 2
+    stats = store.item(keys.host_stats(100, 2))
+    legacy = {**keys.host_stats(100, 2), "lastBookedAt": T1, "version": stats["version"]}
+    store.client.put_item(TableName=store.tables["DataTable"], Item=to_wire(legacy))
+
+    # Its stats keep no positions to take cal-1 from: the blind write fails, the event is applied again.
+    assert rounds(service, sync_store, moved_to("cal-2", "cal-1", organizer=4, attendees=[], at=T2)) == 6
+
+    assert codec.NEWEST in store.item(keys.host_stats(100, 2))  # in this version's form now
+    assert store.last_booked(100, 2) == "2026-11-20T08:00:00.000Z"
+    assert drift(store.scan(), data) == []

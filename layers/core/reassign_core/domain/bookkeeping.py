@@ -21,21 +21,22 @@ Three steps, so every caller reads only what it needs, in as few round trips as 
     writes = bookkeeping.derived_writes(edits, DerivedState(...))  # each item at the version read
 
 A caller may also leave unread what the edits only take away (`Edits.removals_only`): a booking
-taken off a calendar day, an entry leaving a host's timeline. Those are written blind, on condition
-that the item still holds what is taken (see DerivedWrites), which is what lets the sync take a
-booking away from people it only learns of by reading the booking.
+taken off a calendar day, an entry leaving a host's timeline. Those are written blind, on the
+conditions DerivedWrites states, which is what lets the sync take a booking away from people it
+only learns of by reading the booking.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from typing import NamedTuple
 
 from reassign_core.domain.models import (
     BUSY_STATUSES,
+    EMPTY_TIMELINE,
     Booking,
     BookingStatus,
     BusyEntry,
@@ -46,6 +47,7 @@ from reassign_core.domain.models import (
     Interval,
     Schedule,
     TimelineTop,
+    position_time,
     timeline_position,
 )
 from reassign_core.domain.selection import all_interval_ids
@@ -123,6 +125,10 @@ class Edits:
         hosts = frozenset(self.timeline_removed.keys() - self.timeline_added.keys())
         return Reads(calendar_days=days, stats=hosts, timelines=hosts)
 
+    def lost(self, host: HostKey) -> set[str]:
+        """The timeline positions these edits take from a host."""
+        return set(_positions(self.timeline_removed.get(host, {})))
+
     def touched_uids(self, host: HostKey) -> set[str]:
         """The bookings these edits add to or take from a host's timeline."""
         return self.timeline_added.get(host, {}).keys() | self.timeline_removed.get(host, {}).keys()
@@ -138,6 +144,9 @@ class Reads(NamedTuple):
     calendar_days: frozenset[CalendarKey]
     stats: frozenset[HostKey]
     timelines: frozenset[HostKey]
+
+
+NOTHING_UNREAD = Reads(frozenset(), frozenset(), frozenset())
 
 
 def _calendar(booking: Booking | None) -> dict[CalendarKey, BusyEntry]:
@@ -227,13 +236,16 @@ def edits_for(changes: Iterable[Change]) -> Edits:
 
 class DerivedState(NamedTuple):
     """What was read for the edits (see Edits.reads). Calendar days and stats of version 0 are absent
-    items; `remaining`: for a host losing timeline entries, its newest entries other than the
-    bookings the edits touch. What the edits only take away may be left out of all three (see
-    Edits.removals_only): it is then written blind."""
+    items. `remaining`: for a host losing timeline entries whose stats cannot tell the latest left
+    (`needs_timeline`), its newest entries other than the bookings the edits touch, read after its
+    stats (read with them, the timeline could miss a booking the stats' version already counts).
+    `unread`: what the caller left unread of what the edits only take away (Edits.removals_only):
+    it is written blind."""
 
     calendars: Mapping[CalendarKey, CalendarDay]
     stats: Mapping[HostKey, HostStats]
     remaining: Mapping[HostKey, TimelineTop]
+    unread: Reads = NOTHING_UNREAD
 
 
 class CalendarRemoval(NamedTuple):
@@ -251,8 +263,8 @@ class DerivedWrites(NamedTuple):
 
     What was left unread is written blind, and bumps the version too: `calendar_removals`, on
     condition that each booking is still on its day; `stats_removals`, the timeline positions a host
-    loses from its stats' top, on condition that an entry is left there or the top is the whole
-    timeline (else the latest left is not known). A failed condition fails the whole write: the
+    loses from its stats' top, on condition that the top is the whole timeline, or keeps more than
+    those positions, or holds none of them (else the latest left may not be known). A failed condition fails the whole write: the
     caller applies the change again, reading everything."""
 
     calendar_days: tuple[CalendarDay, ...]
@@ -269,6 +281,21 @@ class DerivedWrites(NamedTuple):
 TOP_KEPT = 3  # timeline entries a host's stats keep: a few removals before the timeline is needed
 
 
+def needs_timeline(stats: HostStats, lost: Collection[str]) -> bool:
+    """Whether a host's stats cannot tell the latest entry left once `lost` leaves its timeline: all
+    they keep is leaving and they are not the whole timeline, or an earlier version wrote them."""
+    if not lost:
+        return False
+    top = _known_top(stats)
+    return top is None or not (top.whole or any(p not in lost for p in top.positions))
+
+
+def _known_top(stats: HostStats) -> TimelineTop | None:
+    if stats.top is None and stats.last_booked_at is None:
+        return EMPTY_TIMELINE  # never booked
+    return stats.top
+
+
 def _top_after(base: TimelineTop, gained: Iterable[str]) -> TimelineTop:
     """The newest entries once some are gained. One older than the last listed is left out unless
     the base is the whole timeline: entries it does not list may come before it."""
@@ -278,15 +305,24 @@ def _top_after(base: TimelineTop, gained: Iterable[str]) -> TimelineTop:
     return TimelineTop(tuple(merged[:TOP_KEPT]), whole=base.whole and len(merged) <= TOP_KEPT)
 
 
-def _stats_after(current: HostStats, remaining: TimelineTop | None, gained: list[str]) -> HostStats:
-    """A host's stats after its timeline changed: from the newest entries left (`remaining`, when it
-    lost some) or those the stats kept, and the entries gained."""
-    base = remaining if remaining is not None else current.top
-    if base is not None:
-        return HostStats.keeping(_top_after(base, gained), current.version)
+def _stats_after(
+    current: HostStats, lost: set[str], gained: list[str], remaining: TimelineTop | None
+) -> HostStats:
+    """A host's stats after its timeline lost and gained entries: from what the stats kept, less
+    what is lost (a top of the timeline less some entries is a top of what is left), or, when that
+    cannot tell (`needs_timeline`), from the newest entries left as read."""
+    top = _known_top(current)
+    if needs_timeline(current, lost):
+        assert remaining is not None, f"{lost} leave all the stats know: the timeline must be read"
+        top = remaining
+    elif top is not None and lost:
+        top = TimelineTop(tuple(p for p in top.positions if p not in lost), top.whole)
+    if top is not None:
+        return HostStats.keeping(_top_after(top, gained), current.version)
     # Kept by an earlier version (the last-booked time only): a top starts with what is newer.
-    last = current.last_booked_at
-    newer = sorted((p for p in gained if last is None or p.partition("#")[0] > iso(last)), reverse=True)
+    assert current.last_booked_at is not None
+    last = iso(current.last_booked_at)
+    newer = sorted((p for p in gained if position_time(p) > last), reverse=True)
     if not newer:
         return current
     return HostStats.keeping(TimelineTop(tuple(newer[:TOP_KEPT]), whole=False), current.version)
@@ -326,28 +362,26 @@ def _positions(entries: Mapping[str, datetime]) -> list[str]:
 
 def derived_writes(edits: Edits, state: DerivedState) -> DerivedWrites:
     blind = edits.removals_only()
+    assert all(k in blind.calendar_days for k in state.unread.calendar_days), "only removals go unread"
+    assert all(h in blind.stats for h in state.unread.stats), "only removals go unread"
     no_busy: Mapping[str, BusyEntry | None] = {}
     days, removals = [], []
     for key in dict.fromkeys([*edits.busy, *edits.away]):
-        if key in state.calendars:
+        if key in state.unread.calendar_days:
+            removals.append(CalendarRemoval(*key, tuple(sorted(edits.busy[key]))))
+        else:
             days.append(
                 _day_after(state.calendars[key], edits.busy.get(key, no_busy), edits.away.get(key, []))
             )
-        else:
-            assert key in blind.calendar_days, f"calendar day {key} gains something: it must be read"
-            removals.append(CalendarRemoval(*key, tuple(sorted(edits.busy[key]))))
     stats: dict[HostKey, HostStats] = {}
     stats_removals: dict[HostKey, tuple[str, ...]] = {}
     for host in dict.fromkeys([*edits.timeline_added, *edits.timeline_removed]):
-        lost = edits.timeline_removed.get(host, {})
-        if host not in state.stats:
-            assert host in blind.stats, f"host {host} gains a booking: its stats must be read"
-            stats_removals[host] = tuple(sorted(_positions(lost)))
+        lost = edits.lost(host)
+        if host in state.unread.stats:
+            stats_removals[host] = tuple(sorted(lost))
             continue
-        remaining = state.remaining[host] if lost else None
-        stats[host] = _stats_after(
-            state.stats[host], remaining, _positions(edits.timeline_added.get(host, {}))
-        )
+        gained = _positions(edits.timeline_added.get(host, {}))
+        stats[host] = _stats_after(state.stats[host], lost, gained, state.remaining.get(host))
     return DerivedWrites(
         calendar_days=tuple(days),
         stats=stats,

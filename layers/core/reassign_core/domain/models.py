@@ -230,6 +230,11 @@ def timeline_position(created_at: datetime, uid: str) -> str:
     return f"{iso(created_at)}#{uid}"
 
 
+def position_time(position: str) -> str:
+    """The creation time of a timeline position, as the ISO text it starts with."""
+    return position.partition("#")[0]
+
+
 class TimelineTop(NamedTuple):
     """A host's newest timeline positions, newest first: every entry newer than the last listed is
     listed, and `whole` says there are no others (no positions and not whole never happens)."""
@@ -255,8 +260,9 @@ class HostStats:
 
     @classmethod
     def keeping(cls, top: TimelineTop, version: int) -> HostStats:
+        """Stats keeping `top`: its newest position is the last-booked time."""
         latest = top.positions[0] if top.positions else None
-        return cls(parse_iso(latest.partition("#")[0]) if latest else None, version, top)
+        return cls(parse_iso(position_time(latest)) if latest else None, version, top)
 
 
 NEVER_BOOKED = HostStats(last_booked_at=None, version=0, top=EMPTY_TIMELINE)  # no stats item yet

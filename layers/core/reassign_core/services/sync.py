@@ -2,15 +2,16 @@
 
 Reads come in one round trip in the common case: with the booking(s) and the attendees' email
 entries, everything the organizer's part of the change touches is read on speculation (its calendar
-days at the payload's time, its host item and stats, its newest timeline entries), and the same for
+days at the payload's time, its host item and stats), and the same for
 each attendee whose email belongs to a user by the email directory the function read at start
 (`UserHints`). The email entries read decide who is who: a hint only chooses what to read ahead, so
 a stale one costs a read, never a wrong write. What the change only takes away from people not read
 ahead (a replaced booking that belonged to someone else: Cal.com gave the new time to another host)
 is written blind, on condition that it is there to take (bookkeeping.Edits.removals_only). Only
 what the bookkeeping then asks for beyond that (a user added by a load since the function started)
-costs a second read. The transaction conditions every item on the version read, so a concurrent
-reassignment or sync makes it fail and the event is applied again, from fresh reads of everything.
+costs a second read. The transaction conditions every item read on the version read (and every
+blind write on what it takes), so a concurrent reassignment or sync makes it fail and the event is
+applied again, from fresh reads of everything.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from reassign_core.domain import bookkeeping, people
 from reassign_core.domain.bookkeeping import (
+    NOTHING_UNREAD,
     BookingChange,
     Change,
     DerivedState,
@@ -173,25 +175,20 @@ class SyncService:
         uids = [state.uid, *([event.replaces_uid] if event.replaces_uid else [])]
         organizer, et = state.organizer_id, state.event_type_id
         spans = [(state.start, state.end), *([event.replaced_span] if event.replaced_span else [])]
-        counts_down = state.status is not BookingStatus.ACCEPTED or bool(event.replaces_uid)
         ahead = [organizer, *sorted(self._hints.guess(a.email for a in state.attendees) - {organizer})]
         reads.fetch(
             [
                 *(_pair(keys.booking(u)) for u in uids),
                 *(_pair(keys.user_email(a.email)) for a in state.attendees),
                 *map(_pair, _touched(ahead, et, spans)),
-            ],
-            [(et, u) for u in ahead] if counts_down and et is not None else [],
+            ]
         )
         directory = _ReadDirectory(reads)
         for attendee in state.attendees:
             self._hints.learn(attendee.email, directory.user_by_email(attendee.email))
         named = people.participants(_booking_of(state, event.created_at, 1), directory).people
         others = sorted(named - set(ahead))  # attendees who are users not guessed: read theirs now
-        reads.fetch(
-            map(_pair, _touched(others, et, spans)),
-            [(et, u) for u in others] if counts_down and et is not None else [],
-        )
+        reads.fetch(map(_pair, _touched(others, et, spans)))
 
         writes: list[tuple[Booking | None, Booking, dict[str, Any]]] = []
         stored = reads.get(keys.booking(state.uid))
@@ -247,40 +244,41 @@ class SyncService:
     # --- the derived items, by the one bookkeeping ------------------------------------------------
 
     def _derived(self, changes: list[Change], reads: _Reads, blind: bool) -> list[dict[str, Any]]:
-        """The derived items' actions. `blind`: what the changes only take away is left unread unless
-        it was read ahead (then it is written exactly)."""
+        """The derived items' actions. `blind`: what the changes only take away is left unread
+        unless it was read ahead (then it is written exactly)."""
         edits = bookkeeping.edits_for(changes)
         needed = edits.reads()
-        unread = edits.removals_only() if blind else Reads(frozenset(), frozenset(), frozenset())
-        days = {
-            d
-            for d in needed.calendar_days
-            if d not in unread.calendar_days or reads.has(keys.calendar_day(*d))
-        }
-        hosts = {
-            h
-            for h in needed.stats
-            if h not in unread.stats or (reads.has(keys.host_stats(*h)) and h in reads.timelines)
-        }
+        blindable = edits.removals_only() if blind else NOTHING_UNREAD
+        unread = Reads(
+            calendar_days=frozenset(
+                d for d in blindable.calendar_days if not reads.has(keys.calendar_day(*d))
+            ),
+            stats=frozenset(h for h in blindable.stats if not reads.has(keys.host_stats(*h))),
+            timelines=frozenset(),
+        )
+        days = needed.calendar_days - unread.calendar_days
+        hosts = needed.stats - unread.stats
         reads.fetch(
             [
                 *(_pair(keys.calendar_day(u, d)) for u, d in days),
                 *(_pair(keys.host_stats(et, u)) for et, u in hosts),
-            ],
-            needed.timelines & hosts,
+            ]
         )
+        stats = {host: _stats(reads.get(keys.host_stats(*host))) for host in hosts}
+        # Rarely (all the stats keep is leaving): the timeline, read after the stats it must agree with.
+        timelines = [h for h in hosts if bookkeeping.needs_timeline(stats[h], edits.lost(h))]
+        reads.fetch((), timelines)
         state = DerivedState(
             calendars={
                 (u, d): derived_codec.calendar_day_from_wire(u, d, reads.get(keys.calendar_day(u, d)))
                 for u, d in days
             },
-            stats={host: _stats(reads.get(keys.host_stats(*host))) for host in hosts},
+            stats=stats,
             remaining={
-                host: derived_codec.timeline_top(
-                    reads.timelines[host], TIMELINE_DEPTH, edits.touched_uids(host)
-                )
-                for host in needed.timelines & hosts
+                h: derived_codec.timeline_top(reads.timelines[h], TIMELINE_DEPTH, edits.touched_uids(h))
+                for h in timelines
             },
+            unread=unread,
         )
         return derived_actions(self._store.table, bookkeeping.derived_writes(edits, state))
 

@@ -260,6 +260,8 @@ NEWEST, WHOLE = "newest", "whole"  # the stats' timeline top (see HostStats)
 def host_stats_item(event_type_id: int, user_id: int, stats: HostStats) -> Item:
     """The stats as the timeline's newest positions (a string set: a blind write deletes from it)
     and whether they are all of it. An item an earlier version wrote keeps its last-booked time."""
+    if stats.top is not None and not stats.top.positions and not stats.top.whole:
+        raise ValueError("stats keep the newest timeline entries, or say it is empty")
     if stats.top is None:
         last = iso(stats.last_booked_at) if stats.last_booked_at else None
         return {**keys.host_stats(event_type_id, user_id), "lastBookedAt": last, "version": stats.version}

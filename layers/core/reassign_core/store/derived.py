@@ -1,5 +1,6 @@
 """The bookkeeping's writes as DynamoDB transaction actions: shared by every writer of derived items
-(the reassignment's transaction and the loader's), so they are written alike whoever changes them."""
+(the reassignment's transaction, the loader's and the sync's), so they are written alike whoever
+changes them."""
 
 from __future__ import annotations
 

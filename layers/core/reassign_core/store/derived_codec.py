@@ -76,6 +76,8 @@ def timeline_top(wire_items: Iterable[WireItem], limit: int, leaving: Collection
         for item in found
         if item["uid"]["S"] not in leaving
     )
+    if not positions and len(found) >= limit:  # never with a limit above what one change touches
+        raise ValueError(f"the newest {limit} timeline entries all leave: read deeper")
     return TimelineTop(positions, whole=len(found) < limit)
 
 

@@ -124,7 +124,8 @@ STATS_PREFIX = "STATS#"
 
 
 def host_stats(event_type_id: int, user_id: int) -> Key:
-    """Last-booked time of a round-robin host, in the event type's partition: the Query that reads
+    """A round-robin host's stats (its newest bookings, the last-booked time), in the event type's
+    partition: the Query that reads
     the event type and its hosts returns every host's stats with them, at no extra round trip."""
     return _key(event_type_partition(event_type_id), f"{STATS_PREFIX}{user_id}")
 

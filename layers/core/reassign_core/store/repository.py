@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from reassign_core.domain.bookkeeping import TOP_KEPT
 from reassign_core.domain.errors import CommitOutcomeUnknown, StoreUnavailable, WriteConflict
 from reassign_core.domain.models import NEVER_BOOKED, Booking, Caller, EventType, TimelineTop, UserProfile
 from reassign_core.domain.planning import HostData, HostDataRequest, Plan
@@ -38,6 +39,8 @@ from reassign_core.store.failures import (
 
 BATCH_GET_LIMIT = 100
 OUTBOX_RETENTION = timedelta(days=7)
+
+HOLDER_DEPTH = TOP_KEPT + 1  # what the stats keep, beyond the booking the holder loses
 
 
 def _chunks[T](values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -167,7 +170,7 @@ class ReassignRepository:
         )
 
     def _holder_remaining(self, event_type_id: int, user_id: int, booking: Booking) -> TimelineTop:
-        """The holder's newest timeline entries once this booking is gone (its two newest)."""
+        """The holder's newest timeline entries once this booking is gone (read after its stats)."""
         with translated_store_errors():
             response = self._client.query(
                 TableName=self._data_table,
@@ -180,9 +183,9 @@ class ReassignRepository:
                 ),
                 ScanIndexForward=False,
                 ConsistentRead=True,  # decides the holder's last-booked time, which no condition guards
-                Limit=2,
+                Limit=HOLDER_DEPTH,
             )
-        return derived_codec.timeline_top(response.get("Items", []), limit=2, leaving={booking.uid})
+        return derived_codec.timeline_top(response.get("Items", []), HOLDER_DEPTH, leaving={booking.uid})
 
     # --- the booking's audit records (the history route) ------------------------------------
 

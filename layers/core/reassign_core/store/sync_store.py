@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from reassign_core.domain.bookkeeping import HostKey
+from reassign_core.domain.bookkeeping import TOP_KEPT, HostKey
 from reassign_core.domain.errors import StoreUnavailable, WriteConflict
 from reassign_core.store import keys
 from reassign_core.store.codec import WireItem, to_wire
@@ -18,7 +18,8 @@ from reassign_core.store.repository import CONFLICT_REASONS, translated_store_er
 
 ItemKey = tuple[str, str]
 BATCH_GET_LIMIT = 100
-TIMELINE_DEPTH = 4  # the newest entries: enough to skip the (at most two) bookings one event touches
+# The newest entries: what the stats keep, beyond the (at most two) bookings one event touches.
+TIMELINE_DEPTH = TOP_KEPT + 2
 
 
 class SyncStore:
