@@ -264,8 +264,8 @@ class DerivedWrites(NamedTuple):
     What was left unread is written blind, and bumps the version too: `calendar_removals`, on
     condition that each booking is still on its day; `stats_removals`, the timeline positions a host
     loses from its stats' top, on condition that the top is the whole timeline, or keeps more than
-    those positions, or holds none of them (else the latest left may not be known). A failed condition fails the whole write: the
-    caller applies the change again, reading everything."""
+    those positions, or holds none of them (else the latest left may not be known). A failed
+    condition fails the whole write: the caller applies the change again, reading everything."""
 
     calendar_days: tuple[CalendarDay, ...]
     stats: dict[HostKey, HostStats]
