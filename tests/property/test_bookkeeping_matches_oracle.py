@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 from reassign_core.domain import bookkeeping, people
 from reassign_core.domain.bookkeeping import (
     NOTHING_UNREAD,
-    TOP_KEPT,
     BookingChange,
     CalendarKey,
     Change,
@@ -30,6 +29,7 @@ from reassign_core.domain.bookkeeping import (
     HostKey,
     OutOfOfficeChange,
 )
+from reassign_core.domain.host_stats import TOP_KEPT
 from reassign_core.domain.models import (
     NEVER_BOOKED,
     Booking,

@@ -29,14 +29,14 @@ only learns of by reading the booking.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from typing import NamedTuple
 
+from reassign_core.domain.host_stats import stats_after
 from reassign_core.domain.models import (
     BUSY_STATUSES,
-    EMPTY_TIMELINE,
     Booking,
     BookingStatus,
     BusyEntry,
@@ -47,11 +47,10 @@ from reassign_core.domain.models import (
     Interval,
     Schedule,
     TimelineTop,
-    position_time,
     timeline_position,
 )
 from reassign_core.domain.selection import all_interval_ids
-from reassign_core.domain.timeutil import iso, utc_days
+from reassign_core.domain.timeutil import utc_days
 
 CalendarKey = tuple[int, date]  # (user id, UTC day)
 HostKey = tuple[int, int]  # (event type id, round-robin host's user id)
@@ -237,7 +236,7 @@ def edits_for(changes: Iterable[Change]) -> Edits:
 class DerivedState(NamedTuple):
     """What was read for the edits (see Edits.reads). Calendar days and stats of version 0 are absent
     items. `remaining`: for a host losing timeline entries whose stats cannot tell the latest left
-    (`needs_timeline`), its newest entries other than the bookings the edits touch, read after its
+    (`host_stats.needs_timeline`), its newest entries other than the bookings the edits touch, read after its
     stats (read with them, the timeline could miss a booking the stats' version already counts).
     `unread`: what the caller left unread of what the edits only take away (Edits.removals_only):
     it is written blind."""
@@ -276,56 +275,6 @@ class DerivedWrites(NamedTuple):
     away_spells: dict[int, dict[Interval, bool]]
     calendar_removals: tuple[CalendarRemoval, ...]
     stats_removals: dict[HostKey, tuple[str, ...]]
-
-
-TOP_KEPT = 3  # timeline entries a host's stats keep: a few removals before the timeline is needed
-
-
-def needs_timeline(stats: HostStats, lost: Collection[str]) -> bool:
-    """Whether a host's stats cannot tell the latest entry left once `lost` leaves its timeline: all
-    they keep is leaving and they are not the whole timeline, or an earlier version wrote them."""
-    if not lost:
-        return False
-    top = _known_top(stats)
-    return top is None or not (top.whole or any(p not in lost for p in top.positions))
-
-
-def _known_top(stats: HostStats) -> TimelineTop | None:
-    if stats.top is None and stats.last_booked_at is None:
-        return EMPTY_TIMELINE  # never booked
-    return stats.top
-
-
-def _top_after(base: TimelineTop, gained: Iterable[str]) -> TimelineTop:
-    """The newest entries once some are gained. One older than the last listed is left out unless
-    the base is the whole timeline: entries it does not list may come before it."""
-    assert base.whole or base.positions, "a top lists the newest entries unless the timeline is empty"
-    floor = None if base.whole else base.positions[-1]
-    merged = sorted({*base.positions, *(p for p in gained if floor is None or p > floor)}, reverse=True)
-    return TimelineTop(tuple(merged[:TOP_KEPT]), whole=base.whole and len(merged) <= TOP_KEPT)
-
-
-def _stats_after(
-    current: HostStats, lost: set[str], gained: list[str], remaining: TimelineTop | None
-) -> HostStats:
-    """A host's stats after its timeline lost and gained entries: from what the stats kept, less
-    what is lost (a top of the timeline less some entries is a top of what is left), or, when that
-    cannot tell (`needs_timeline`), from the newest entries left as read."""
-    top = _known_top(current)
-    if needs_timeline(current, lost):
-        assert remaining is not None, f"{lost} leave all the stats know: the timeline must be read"
-        top = remaining
-    elif top is not None and lost:
-        top = TimelineTop(tuple(p for p in top.positions if p not in lost), top.whole)
-    if top is not None:
-        return HostStats.keeping(_top_after(top, gained), current.version)
-    # Kept by an earlier version (the last-booked time only): a top starts with what is newer.
-    assert current.last_booked_at is not None
-    last = iso(current.last_booked_at)
-    newer = sorted((p for p in gained if position_time(p) > last), reverse=True)
-    if not newer:
-        return current
-    return HostStats.keeping(TimelineTop(tuple(newer[:TOP_KEPT]), whole=False), current.version)
 
 
 def _day_after(
@@ -381,7 +330,7 @@ def derived_writes(edits: Edits, state: DerivedState) -> DerivedWrites:
             stats_removals[host] = tuple(sorted(lost))
             continue
         gained = _positions(edits.timeline_added.get(host, {}))
-        stats[host] = _stats_after(state.stats[host], lost, gained, state.remaining.get(host))
+        stats[host] = stats_after(state.stats[host], lost, gained, state.remaining.get(host))
     return DerivedWrites(
         calendar_days=tuple(days),
         stats=stats,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from reassign_core.domain import bookkeeping, people
+from reassign_core.domain import bookkeeping, host_stats, people
 from reassign_core.domain.bookkeeping import (
     NOTHING_UNREAD,
     BookingChange,
@@ -266,7 +266,7 @@ class SyncService:
         )
         stats = {host: _stats(reads.get(keys.host_stats(*host))) for host in hosts}
         # Rarely (all the stats keep is leaving): the timeline, read after the stats it must agree with.
-        timelines = [h for h in hosts if bookkeeping.needs_timeline(stats[h], edits.lost(h))]
+        timelines = [h for h in hosts if host_stats.needs_timeline(stats[h], edits.lost(h))]
         reads.fetch((), timelines)
         state = DerivedState(
             calendars={

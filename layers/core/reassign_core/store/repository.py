@@ -20,8 +20,8 @@ from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from reassign_core.domain.bookkeeping import TOP_KEPT
 from reassign_core.domain.errors import CommitOutcomeUnknown, StoreUnavailable, WriteConflict
+from reassign_core.domain.host_stats import TOP_KEPT
 from reassign_core.domain.models import NEVER_BOOKED, Booking, Caller, EventType, TimelineTop, UserProfile
 from reassign_core.domain.planning import HostData, HostDataRequest, Plan
 from reassign_core.domain.timeutil import iso

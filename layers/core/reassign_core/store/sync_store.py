@@ -10,8 +10,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from reassign_core.domain.bookkeeping import TOP_KEPT, HostKey
+from reassign_core.domain.bookkeeping import HostKey
 from reassign_core.domain.errors import StoreUnavailable, WriteConflict
+from reassign_core.domain.host_stats import TOP_KEPT
 from reassign_core.store import keys
 from reassign_core.store.codec import WireItem, to_wire
 from reassign_core.store.repository import CONFLICT_REASONS, translated_store_errors
