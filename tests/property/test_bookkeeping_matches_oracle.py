@@ -29,7 +29,7 @@ from reassign_core.domain.bookkeeping import (
     HostKey,
     OutOfOfficeChange,
 )
-from reassign_core.domain.host_stats import TOP_KEPT
+from reassign_core.domain.host_stats import timeline_depth
 from reassign_core.domain.models import (
     NEVER_BOOKED,
     Booking,
@@ -126,7 +126,7 @@ class DerivedMemory:
         """The host's newest timeline entries but the bookings the edits touch, all of them or
         (`shallow`) as a Query of what the stats keep beyond those bookings reads them."""
         touched = edits.touched_uids(host)
-        depth = TOP_KEPT + len(touched) if shallow else None
+        depth = timeline_depth(len(touched)) if shallow else None
         found = sorted(
             (timeline_position(at, uid) for uid, at in self.timelines[host].items()), reverse=True
         )[:depth]

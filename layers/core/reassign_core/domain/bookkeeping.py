@@ -310,9 +310,10 @@ def _positions(entries: Mapping[str, datetime]) -> list[str]:
 
 
 def derived_writes(edits: Edits, state: DerivedState) -> DerivedWrites:
-    blind = edits.removals_only()
-    assert all(k in blind.calendar_days for k in state.unread.calendar_days), "only removals go unread"
-    assert all(h in blind.stats for h in state.unread.stats), "only removals go unread"
+    if state.unread is not NOTHING_UNREAD:
+        blind = edits.removals_only()
+        assert state.unread.calendar_days <= blind.calendar_days, "only removals go unread"
+        assert state.unread.stats <= blind.stats, "only removals go unread"
     no_busy: Mapping[str, BusyEntry | None] = {}
     days, removals = [], []
     for key in dict.fromkeys([*edits.busy, *edits.away]):

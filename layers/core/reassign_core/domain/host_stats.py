@@ -21,6 +21,12 @@ from reassign_core.domain.timeutil import iso
 TOP_KEPT = 3  # timeline entries a host's stats keep: a few removals before the timeline is needed
 
 
+def timeline_depth(touched: int) -> int:
+    """How many of a timeline's newest entries to read so that, past the `touched` bookings a
+    change takes or moves, as many are left as the stats keep."""
+    return TOP_KEPT + touched
+
+
 def needs_timeline(stats: HostStats, lost: Collection[str]) -> bool:
     """Whether a host's stats cannot tell the latest entry left once `lost` leaves its timeline: all
     they keep is leaving and they are not the whole timeline, or an earlier version wrote them."""

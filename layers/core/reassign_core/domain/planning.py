@@ -19,7 +19,9 @@ from reassign_core.domain.errors import (
     PermissionDenied,
     UserNotFound,
 )
+from reassign_core.domain.host_stats import needs_timeline
 from reassign_core.domain.models import (
+    NEVER_BOOKED,
     Attendee,
     Booking,
     BookingStatus,
@@ -36,6 +38,7 @@ from reassign_core.domain.models import (
     SchedulingType,
     TimelineTop,
     UserProfile,
+    timeline_position,
 )
 from reassign_core.domain.permissions import may_reassign
 from reassign_core.domain.timeutil import utc_days
@@ -61,7 +64,7 @@ class HostDataRequest:
     stats_of: frozenset[int]
     counters_of: frozenset[int]
     counter_interval: str | None
-    holder_timeline_of: int | None  # the holder whose newest other bookings must be found
+    holder_timeline_of: int | None  # the holder whose stats cannot tell its latest booking left
     away_of: frozenset[int] = frozenset()  # whose out-of-office spells the calibration needs
     interval: Interval | None = None  # the weighting interval's bounds (weights on)
 
@@ -188,7 +191,13 @@ def host_data_request(
         counters_of=frozenset(h.user_id for h in event_type.round_robin_hosts) if weighted else frozenset(),
         counter_interval=selection.current_interval_id(event_type, booking, now) if weighted else None,
         holder_timeline_of=holder.user_id
-        if holder is not None and holder_counted and booking.status is BookingStatus.ACCEPTED
+        if holder is not None
+        and holder_counted
+        and booking.status is BookingStatus.ACCEPTED
+        and needs_timeline(
+            event_type.host_stats.get(holder.user_id, NEVER_BOOKED),
+            {timeline_position(booking.created_at, booking.uid)},
+        )
         else None,
         away_of=frozenset(h.user_id for h in event_type.round_robin_hosts) if weighted else frozenset(),
         interval=selection.current_interval(event_type, booking, now) if weighted else None,

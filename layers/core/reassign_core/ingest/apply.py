@@ -25,6 +25,7 @@ from reassign_core.domain.bookkeeping import (
     HostKey,
     Reads,
 )
+from reassign_core.domain.host_stats import needs_timeline
 from reassign_core.domain.models import NEVER_BOOKED, CalendarDay, HostStats, TimelineTop, timeline_position
 from reassign_core.domain.timeutil import parse_iso
 from reassign_core.ingest.bookings import Unit
@@ -85,6 +86,8 @@ class DerivedCache:
     def state(self, edits: Edits) -> DerivedState:
         remaining: dict[HostKey, TimelineTop] = {}
         for host in edits.timeline_removed:
+            if not needs_timeline(self.stats[host], edits.lost(host)):
+                continue  # the stats tell the latest left
             touched = edits.touched_uids(host)
             others = (
                 timeline_position(at, uid) for uid, at in self.timelines[host].items() if uid not in touched

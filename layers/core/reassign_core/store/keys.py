@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 
+from reassign_core.domain.models import timeline_position
 from reassign_core.domain.timeutil import iso
 
 Key = dict[str, str]
@@ -132,10 +133,13 @@ def host_stats(event_type_id: int, user_id: int) -> Key:
 
 def host_timeline_entry(event_type_id: int, user_id: int, created_at: datetime, uid: str) -> Key:
     """One ACCEPTED booking of the host, sorted by creation: the latest ones are a small Query away."""
-    return _key(host_timeline_partition(event_type_id, user_id), f"BOOKED#{iso(created_at)}#{uid}")
+    return _key(
+        host_timeline_partition(event_type_id, user_id),
+        f"{TIMELINE_PREFIX}{timeline_position(created_at, uid)}",
+    )
 
 
-TIMELINE_PREFIX = "BOOKED#"
+TIMELINE_PREFIX = "BOOKED#"  # then the booking's timeline position (models.timeline_position)
 
 
 def interval_counts(event_type_id: int, interval_id: str) -> Key:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from botocore.exceptions import BotoCoreError, ClientError
 
 from reassign_core.domain.errors import CommitOutcomeUnknown, StoreUnavailable, WriteConflict
-from reassign_core.domain.host_stats import TOP_KEPT
+from reassign_core.domain.host_stats import timeline_depth
 from reassign_core.domain.models import NEVER_BOOKED, Booking, Caller, EventType, TimelineTop, UserProfile
 from reassign_core.domain.planning import HostData, HostDataRequest, Plan
 from reassign_core.domain.timeutil import iso
@@ -40,7 +40,7 @@ from reassign_core.store.failures import (
 BATCH_GET_LIMIT = 100
 OUTBOX_RETENTION = timedelta(days=7)
 
-HOLDER_DEPTH = TOP_KEPT + 1  # what the stats keep, beyond the booking the holder loses
+HOLDER_DEPTH = timeline_depth(touched=1)  # the holder loses the booking
 
 
 def _chunks[T](values: Sequence[T], size: int) -> Iterator[Sequence[T]]:

@@ -1,6 +1,6 @@
-"""What the sync reads and writes: one round of reads (BatchGetItem alongside the timeline Queries,
-in parallel) and one TransactWriteItems per event, and once per execution environment the email
-directory. Every read is strongly consistent."""
+"""What the sync reads and writes: rounds of reads (BatchGetItem chunks in parallel; a host's
+timeline Query, in a round after its stats) and one TransactWriteItems per event, all strongly
+consistent; and once per execution environment the email directory, eventually consistent."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from reassign_core.domain.bookkeeping import HostKey
 from reassign_core.domain.errors import StoreUnavailable, WriteConflict
-from reassign_core.domain.host_stats import TOP_KEPT
+from reassign_core.domain.host_stats import timeline_depth
 from reassign_core.store import keys
 from reassign_core.store.codec import WireItem, to_wire
 from reassign_core.store.repository import CONFLICT_REASONS, translated_store_errors
@@ -20,7 +20,7 @@ from reassign_core.store.repository import CONFLICT_REASONS, translated_store_er
 ItemKey = tuple[str, str]
 BATCH_GET_LIMIT = 100
 # The newest entries: what the stats keep, beyond the (at most two) bookings one event touches.
-TIMELINE_DEPTH = TOP_KEPT + 2
+TIMELINE_DEPTH = timeline_depth(touched=2)
 
 
 class SyncStore:
