@@ -10,9 +10,9 @@ ahead (a replaced booking that belonged to someone else: Cal.com gave the new ti
 is written blind, on condition that it is there to take (bookkeeping.Edits.removals_only). Only
 what the bookkeeping then asks for beyond that costs another read: a user added by a load since the
 function started, or the timeline of a host whose stats cannot tell its latest booking left
-(host_stats.needs_timeline), read after the stats. The transaction conditions every item read on the version read (and every
-blind write on what it takes), so a concurrent reassignment or sync makes it fail and the event is
-applied again, from fresh reads of everything.
+(host_stats.needs_timeline), read after the stats. The transaction conditions every item read on
+the version read (and every blind write on what it takes), so a concurrent reassignment or sync
+makes it fail and the event is applied again, from fresh reads of everything.
 """
 
 from __future__ import annotations
